@@ -1,0 +1,147 @@
+"""The engine: parse once, build one model per module, run every rule on the models.
+
+Frontends call `check_tree` (flake8, one file, tree already parsed), `check_source`
+(pylint, tests) or `check_files` (CLI, whole-project analysis).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from io import BytesIO
+
+from .catalogue.blocking import BLOCKING_CALLS, CATEGORIES
+from .catalogue.offload import OFFLOAD_WRAPPERS
+from .findings import Finding
+from .model.builder import build_module
+from .model.fastapi import FastAPIModel
+from .model.project import Project
+from .model.records import ModuleModel
+from .settings import Settings
+
+
+@dataclass
+class Analysis:
+    """What rules get: the project, its FastAPI model, settings and merged catalogues."""
+
+    project: Project
+    fastapi: FastAPIModel
+    settings: Settings
+    blocking: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (what, fix)
+    offload: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, modules: list[ModuleModel], settings: Settings) -> "Analysis":
+        project = Project(modules)
+        blocking = {name: CATEGORIES[cat] for name, cat in BLOCKING_CALLS.items()}
+        for name, advice in settings.blocking_calls.items():
+            blocking[name] = (f"`{name}` (listed in blocking-calls)", advice or "run it with `await asyncio.to_thread(...)`")
+        return cls(project, FastAPIModel(project), settings, blocking,
+                   {**OFFLOAD_WRAPPERS, **settings.offload_wrappers})
+
+    def blocking_entry(self, target: str | None) -> tuple[str, str] | None:
+        if target is None:
+            return None
+        hit = self.blocking.get(target)
+        if hit is None and "." in target:
+            hit = self.blocking.get("*." + target.rsplit(".", 1)[1])
+        return hit
+
+    def offload_position(self, target: str | None) -> int | None:
+        if target is None:
+            return None
+        pos = self.offload.get(target)
+        if pos is None and "." in target:
+            pos = self.offload.get("*." + target.rsplit(".", 1)[1])
+        return pos
+
+
+@lru_cache(maxsize=4096)
+def _package_dir(directory: str) -> tuple[str, ...]:
+    """Package parts for a directory: walk up while `__init__.py` exists."""
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        return ()
+    parent = os.path.dirname(directory)
+    if parent == directory:
+        return (os.path.basename(directory),)
+    return (*_package_dir(parent), os.path.basename(directory))
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """Dotted module name of a file from the packages around it, and whether it is a package."""
+    if not path or path in ("-", "stdin") or not path.endswith(".py"):
+        return "", False
+    path = os.path.abspath(path)
+    directory, filename = os.path.split(path)
+    stem = filename[:-3]
+    package = _package_dir(directory)
+    if stem == "__init__":
+        return ".".join(package), True
+    return ".".join((*package, stem)), False
+
+
+def decode(data: bytes) -> str:
+    """Decode source bytes as Python does (PEP 263 coding cookie, BOM)."""
+    encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+def parse(source: str | bytes, path: str) -> ast.Module | Finding:
+    """Parse or explain in one line why not (LG001)."""
+    try:
+        if isinstance(source, bytes):
+            source = decode(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        return _lg001(path, line, max((exc.offset or 1) - 1, 0), f"{exc.msg} (Python {sys.version_info[0]}.{sys.version_info[1]})")
+    except (ValueError, UnicodeDecodeError, LookupError) as exc:
+        return _lg001(path, 1, 0, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except (RecursionError, MemoryError):
+        return _lg001(path, 1, 0, "too deeply nested")
+
+
+def _lg001(path: str, line: int, col: int, why: str) -> Finding:
+    return Finding(path, line, col, "LG001", f"cannot parse: {why}")
+
+
+def build(tree: ast.Module, path: str, module: str | None = None, is_package: bool = False) -> ModuleModel | Finding:
+    if module is None:
+        module, is_package = module_name(path)
+    try:
+        return build_module(tree, path, module, is_package)
+    except RecursionError:
+        return _lg001(path, 1, 0, "too deeply nested to analyse")
+
+
+def analyse(modules: list[ModuleModel], settings: Settings) -> list[Finding]:
+    """Run every rule on the models; findings of all modules, unfiltered by selection."""
+    from .rules import RULE_MODULES
+
+    analysis = Analysis.of(modules, settings)
+    findings: set[Finding] = set()
+    for rule_module in RULE_MODULES:
+        findings.update(rule_module.check(analysis))
+    return sorted(findings)
+
+
+def check_tree(tree: ast.Module, path: str, settings: Settings | None = None) -> list[Finding]:
+    """One file, already parsed (flake8). All codes; the frontend filters."""
+    model = build(tree, path)
+    if isinstance(model, Finding):
+        return [model]
+    return analyse([model], settings or Settings())
+
+
+def check_source(source: str | bytes, path: str = "<string>", settings: Settings | None = None) -> list[Finding]:
+    tree = parse(source, path)
+    if isinstance(tree, Finding):
+        return [tree]
+    return check_tree(tree, path, settings)

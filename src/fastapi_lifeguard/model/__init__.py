@@ -1,0 +1,1 @@
+"""The analysis model: one walk per module (builder), resolution (project), FastAPI facts."""

@@ -1,0 +1,447 @@
+"""Build a module's model in one walk of its AST.
+
+The walk records scopes, bindings, calls (with the role each plays: awaited, assigned,
+passed as an argument, guarded by a try) and yields. Everything a rule needs later is read
+from these records; no rule walks the tree again.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .records import OTHER, Binding, Call, ModuleModel, Param, Raise, Ref, Scope, Yield
+
+_BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
+
+
+def _catches_broadly(handler: ast.ExceptHandler) -> bool:
+    kind = handler.type
+    if kind is None:
+        return True
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    for name in names:
+        if isinstance(name, ast.Name) and name.id in _BROAD_EXCEPTIONS:
+            return True
+        if isinstance(name, ast.Attribute) and name.attr in _BROAD_EXCEPTIONS:
+            return True
+    return False
+
+
+class _Builder:
+    def __init__(self, path: str, module: str, is_package: bool) -> None:
+        self.path = path
+        self.module = module
+        self.is_package = is_package
+        self.scopes: list[Scope] = [Scope(0, "module", module or "<module>", "", -1)]
+        self.calls: list[Call | None] = []
+        self.call_ids: dict[int, int] = {}
+        self.scope_ids: dict[int, int] = {}
+        self.roles: dict[int, dict] = {}
+        self.scope = 0
+        self.guard = False
+        self.in_finally = False
+        self.in_if = False
+        self.loop_var: Ref | None = None
+        self.in_loop = False
+        self.finally_try_depth = 0
+        self.with_depth = 0
+
+    # ---- ids -------------------------------------------------------------------------
+    def _call_id(self, node: ast.Call) -> int:
+        key = id(node)
+        found = self.call_ids.get(key)
+        if found is None:
+            found = self.call_ids[key] = len(self.calls)
+            self.calls.append(None)
+        return found
+
+    def _scope_id(self, node: ast.AST) -> int:
+        key = id(node)
+        found = self.scope_ids.get(key)
+        if found is None:
+            found = self.scope_ids[key] = len(self.scopes)
+            self.scopes.append(Scope(found, "pending", "", "", self.scope))
+        return found
+
+    # ---- expression shapes -----------------------------------------------------------
+    def ref(self, e: ast.AST | None, ann: bool = False, in_string: bool = False) -> Ref:
+        if e is None:
+            return OTHER
+        if isinstance(e, ast.Name):
+            return Ref("name", e.id, line=e.lineno, col=e.col_offset)
+        if isinstance(e, ast.Attribute):
+            inner = self.ref(e.value, ann, in_string)
+            if inner.kind == "other":
+                return inner
+            return Ref(inner.kind, inner.base, inner.attrs + (e.attr,), inner.items, inner.op,
+                       e.lineno, e.col_offset)
+        if isinstance(e, ast.Call):
+            if in_string:
+                return OTHER
+            return Ref("call", self._call_id(e), line=e.lineno, col=e.col_offset)
+        if isinstance(e, (ast.Await, ast.Starred, ast.NamedExpr)):
+            return self.ref(e.value, ann, in_string)
+        if isinstance(e, ast.BinOp):
+            return Ref("binop", self.ref(e.left, ann, in_string), items=(self.ref(e.right, ann, in_string),),
+                       op=type(e.op).__name__, line=e.lineno, col=e.col_offset)
+        if isinstance(e, ast.Subscript):
+            sl = e.slice
+            elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            return Ref("sub", self.ref(e.value, ann, in_string),
+                       items=tuple(self.ref(x, ann, in_string) for x in elts), line=e.lineno, col=e.col_offset)
+        if isinstance(e, ast.Constant):
+            if ann and isinstance(e.value, str) and not in_string:
+                try:
+                    parsed = ast.parse(e.value.strip(), mode="eval").body
+                except (SyntaxError, ValueError, RecursionError):
+                    return OTHER
+                return self.ref(parsed, ann, True)
+            return Ref("const", e.value, line=e.lineno, col=e.col_offset)
+        if isinstance(e, ast.Lambda):
+            if in_string:
+                return OTHER
+            return Ref("lambda", self._scope_id(e), line=e.lineno, col=e.col_offset)
+        if isinstance(e, (ast.List, ast.Tuple, ast.Set)):
+            return Ref("seq", items=tuple(self.ref(x, ann, in_string) for x in e.elts), line=e.lineno, col=e.col_offset)
+        if isinstance(e, ast.Dict):
+            keys = tuple(self.ref(k) if k is not None else OTHER for k in e.keys)
+            return Ref("dict", items=keys + tuple(self.ref(v) for v in e.values), line=e.lineno, col=e.col_offset)
+        return OTHER
+
+    # ---- bindings --------------------------------------------------------------------
+    def bind(self, name: str, binding: Binding, scope: int | None = None) -> None:
+        sid = self.scope if scope is None else scope
+        if sid == self.scope and name in self.scopes[sid].globals:
+            sid = 0
+        self.scopes[sid].bindings.setdefault(name, []).append(binding)
+
+    def bind_target(self, target: ast.AST, kind: str, value: Ref | None, line: int,
+                    annotation: Ref | None = None) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, Binding(kind, value, line, annotation))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self.bind_target(elt, "other", None, line)
+        elif isinstance(target, ast.Starred):
+            self.bind_target(target.value, "other", None, line)
+        elif isinstance(target, (ast.Attribute, ast.Subscript)) and value is not None:
+            self.scopes[self.scope].attr_stores.append((self.ref(target), value, line))
+
+    def _role(self, node: ast.AST | None, **role: object) -> None:
+        if node is None:
+            return
+        awaited = False
+        if isinstance(node, ast.Await):
+            node, awaited = node.value, True
+        if isinstance(node, ast.Call):
+            entry = self.roles.setdefault(id(node), {})
+            entry.update(role)
+            if awaited:
+                entry["awaited"] = True
+
+    # ---- walk ------------------------------------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+        else:
+            method(node)
+
+    def visit_many(self, nodes: list) -> None:
+        for node in nodes:
+            self.visit(node)
+
+    def _enter(self, sid: int):
+        saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
+                 self.finally_try_depth, self.with_depth)
+        self.scope, self.guard, self.in_finally, self.in_if = sid, False, False, False
+        self.loop_var, self.in_loop, self.finally_try_depth, self.with_depth = None, False, 0, 0
+        return saved
+
+    def _leave(self, saved) -> None:
+        (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
+         self.finally_try_depth, self.with_depth) = saved
+
+    def _qualname(self, name: str) -> str:
+        parent = self.scopes[self.scope]
+        return f"{parent.qualname}.{name}" if parent.qualname else name
+
+    def _params(self, args: ast.arguments) -> tuple[Param, ...]:
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.AST | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        params = [Param(a.arg, self.ref(a.annotation, ann=True) if a.annotation else None,
+                        self.ref(d) if d is not None else None) for a, d in zip(positional, defaults)]
+        if args.vararg:
+            params.append(Param(args.vararg.arg, None, None, "vararg"))
+        for a, d in zip(args.kwonlyargs, args.kw_defaults):
+            params.append(Param(a.arg, self.ref(a.annotation, ann=True) if a.annotation else None,
+                                self.ref(d) if d is not None else None, "kwonly"))
+        if args.kwarg:
+            params.append(Param(args.kwarg.arg, None, None, "kwarg"))
+        return tuple(params)
+
+    def _visit_arguments(self, args: ast.arguments) -> None:
+        for d in [*args.defaults, *args.kw_defaults]:
+            if d is not None:
+                self.visit(d)
+        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if a is not None and a.annotation is not None:
+                self.visit(a.annotation)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.visit_many(node.decorator_list)
+        self._visit_arguments(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        sid = self._scope_id(node)
+        scope = self.scopes[sid]
+        scope.kind, scope.name, scope.qualname = "def", node.name, self._qualname(node.name)
+        scope.parent = self.scope
+        scope.line, scope.col, scope.end_line = node.lineno, node.col_offset, node.end_lineno or node.lineno
+        scope.is_async = isinstance(node, ast.AsyncFunctionDef)
+        scope.decorators = tuple(self.ref(d) for d in node.decorator_list)
+        scope.params = self._params(node.args)
+        scope.returns_ann = self.ref(node.returns, ann=True) if node.returns is not None else None
+        self.bind(node.name, Binding("def", sid, node.lineno))
+        if self.scopes[self.scope].kind == "class":
+            self.scopes[self.scope].members[node.name] = sid
+        saved = self._enter(sid)
+        for i, p in enumerate(scope.params):
+            self.bind(p.name, Binding("param", i, node.lineno, p.annotation))
+        self.visit_many(node.body)
+        self._leave(saved)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._visit_arguments(node.args)
+        sid = self._scope_id(node)
+        scope = self.scopes[sid]
+        scope.kind, scope.name, scope.qualname = "lambda", "<lambda>", self._qualname("<lambda>")
+        scope.parent = self.scope
+        scope.line, scope.col, scope.end_line = node.lineno, node.col_offset, node.end_lineno or node.lineno
+        scope.params = self._params(node.args)
+        saved = self._enter(sid)
+        for i, p in enumerate(scope.params):
+            self.bind(p.name, Binding("param", i, node.lineno))
+        self._role(node.body, stmt="return")
+        scope.returns.append(self.ref(node.body))
+        self.visit(node.body)
+        self._leave(saved)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.visit_many(node.decorator_list)
+        self.visit_many(node.bases)
+        self.visit_many(node.keywords)
+        sid = self._scope_id(node)
+        scope = self.scopes[sid]
+        scope.kind, scope.name, scope.qualname = "class", node.name, self._qualname(node.name)
+        scope.parent = self.scope
+        scope.line, scope.col, scope.end_line = node.lineno, node.col_offset, node.end_lineno or node.lineno
+        scope.decorators = tuple(self.ref(d) for d in node.decorator_list)
+        scope.bases = tuple(self.ref(b) for b in node.bases)
+        self.bind(node.name, Binding("class", sid, node.lineno))
+        saved = self._enter(sid)
+        self.visit_many(node.body)
+        self._leave(saved)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.bind(alias.asname, Binding("import", alias.name, node.lineno))
+            else:
+                root = alias.name.split(".", 1)[0]
+                self.bind(root, Binding("import", root, node.lineno))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = node.module or ""
+        if node.level:
+            parts = self.module.split(".") if self.module else []
+            drop = node.level - (1 if self.is_package else 0)
+            if self.module and drop <= len(parts):
+                package = parts[: len(parts) - drop] if drop else parts
+                base = ".".join([*package, base] if base else package)
+            else:
+                base = "." * node.level + base
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            dotted = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+            self.bind(alias.asname or alias.name, Binding("import", dotted, node.lineno))
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.scopes[self.scope].globals.update(node.names)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._role(node.value, stmt="assign", targets=tuple(self.ref(t) for t in node.targets))
+        self.visit(node.value)
+        value = self.ref(node.value)
+        for target in node.targets:
+            self.bind_target(target, "assign", value, node.lineno)
+            if not isinstance(target, ast.Name):
+                self.visit(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.annotation)
+        annotation = self.ref(node.annotation, ann=True)
+        value = None
+        if node.value is not None:
+            self._role(node.value, stmt="assign", targets=(self.ref(node.target),))
+            self.visit(node.value)
+            value = self.ref(node.value)
+        self.bind_target(node.target, "assign", value, node.lineno, annotation)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        if isinstance(node.target, ast.Name):
+            self.bind(node.target.id, Binding("other", None, node.lineno))
+        else:
+            self.visit(node.target)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._role(node.value, stmt="assign", targets=(self.ref(node.target),))
+        self.visit(node.value)
+        self.bind_target(node.target, "assign", self.ref(node.value), node.lineno)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self._role(node.value, stmt="expr")
+        self.visit(node.value)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self._role(node.value, stmt="return")
+            self.scopes[self.scope].returns.append(self.ref(node.value))
+            self.visit(node.value)
+        else:
+            self.scopes[self.scope].returns.append(Ref("const", None))
+
+    def _visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        value = self.ref(node.value) if node.value is not None else None
+        self.scopes[self.scope].yields.append(
+            Yield(node.lineno, node.col_offset, self.finally_try_depth > 0, self.with_depth > 0, value))
+        if node.value is not None:
+            self._role(node.value, stmt="yield")
+            self.visit(node.value)
+
+    visit_Yield = _visit_yield
+    visit_YieldFrom = _visit_yield
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self.scopes[self.scope].raises.append(Raise(node.lineno, node.col_offset, self.guard))
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._role(node.value, awaited=True)
+        self.visit(node.value)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        saved_guard = self.guard
+        if any(_catches_broadly(h) for h in node.handlers):
+            self.guard = True
+        if node.finalbody:
+            self.finally_try_depth += 1
+        self.visit_many(node.body)
+        if node.finalbody:
+            self.finally_try_depth -= 1
+        self.guard = saved_guard
+        for handler in node.handlers:
+            if handler.type is not None:
+                self.visit(handler.type)
+            if handler.name:
+                self.bind(handler.name, Binding("other", None, handler.lineno))
+            self.visit_many(handler.body)
+        self.visit_many(node.orelse)
+        saved_finally = self.in_finally
+        self.in_finally = True
+        self.visit_many(node.finalbody)
+        self.in_finally = saved_finally
+
+    visit_TryStar = visit_Try
+
+    def _visit_with(self, node: ast.With | ast.AsyncWith, kind: str) -> None:
+        for item in node.items:
+            target = (self.ref(item.optional_vars),) if item.optional_vars is not None else ()
+            self._role(item.context_expr, stmt=kind, targets=target)
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self.bind_target(item.optional_vars, "with", self.ref(item.context_expr), node.lineno)
+        self.with_depth += 1
+        self.visit_many(node.body)
+        self.with_depth -= 1
+
+    def visit_With(self, node: ast.With) -> None:
+        self._visit_with(node, "with")
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self._visit_with(node, "asyncwith")
+
+    def _visit_branching(self, node: ast.If | ast.While) -> None:
+        self.visit(node.test)
+        saved = self.in_if
+        self.in_if = True
+        self.visit_many(node.body)
+        self.visit_many(node.orelse)
+        self.in_if = saved
+
+    visit_If = _visit_branching
+    visit_While = _visit_branching
+
+    def _visit_for(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self.bind_target(node.target, "other", None, node.lineno)
+        saved = self.loop_var, self.in_loop
+        self.loop_var, self.in_loop = self.ref(node.iter), True
+        self.visit_many(node.body)
+        self.visit_many(node.orelse)
+        self.loop_var, self.in_loop = saved
+
+    visit_For = _visit_for
+    visit_AsyncFor = _visit_for
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        self.visit(node.iter)
+        self.bind_target(node.target, "other", None, getattr(node.iter, "lineno", 0))
+        self.visit_many(node.ifs)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:  # only reached via match/odd trees
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        cid = self._call_id(node)
+        role = self.roles.pop(id(node), {})
+        for i, arg in enumerate(node.args):
+            self._role(arg.value if isinstance(arg, ast.Starred) else arg, parent=cid, parent_pos=i)
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self._role(kw.value, parent=cid, parent_pos=kw.arg)
+        call = Call(
+            id=cid, line=node.lineno, col=node.col_offset,
+            end_line=node.end_lineno or node.lineno, end_col=node.end_col_offset or node.col_offset,
+            func=self.ref(node.func), scope=self.scope,
+            args=tuple(self.ref(a) for a in node.args),
+            kwargs={kw.arg: self.ref(kw.value) for kw in node.keywords if kw.arg is not None},
+            awaited=bool(role.get("awaited")), parent=role.get("parent", -1),
+            parent_pos=role.get("parent_pos"), stmt=role.get("stmt", "other"),
+            targets=role.get("targets", ()), guarded=self.guard, in_finally=self.in_finally,
+            in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
+        )
+        self.calls[cid] = call
+        self.scopes[self.scope].calls.append(cid)
+        self.visit(node.func)
+        self.visit_many(node.args)
+        for kw in node.keywords:
+            self.visit(kw.value)
+
+
+def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool = False) -> ModuleModel:
+    """Walk `tree` once and return its model."""
+    builder = _Builder(path, module, is_package)
+    builder.visit_many(tree.body)
+    calls = builder.calls
+    # Calls only seen inside string annotations or never visited keep no record.
+    placeholder = Call(-1, 0, 0, 0, 0, OTHER, 0)
+    return ModuleModel(path, module, is_package, builder.scopes,
+                       [c if c is not None else placeholder for c in calls])

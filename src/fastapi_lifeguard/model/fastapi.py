@@ -1,0 +1,335 @@
+"""The FastAPI model: apps, routers, and the execution context of every function (SPEC §2).
+
+Rules ask this model "is this function a route / dependency / lifespan ...?" and "does it
+run on the event loop?"; they never re-derive FastAPI facts themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..catalogue import framework as fw
+from .project import Project
+from .records import Call, ModuleModel, Ref
+
+ROUTE = "route"
+WEBSOCKET = "websocket"
+DEPENDENCY = "dependency"
+MIDDLEWARE = "middleware"
+EXCEPTION_HANDLER = "exception handler"
+LIFESPAN = "lifespan"
+STARTUP = "startup handler"
+SHUTDOWN = "shutdown handler"
+BACKGROUND = "background task"
+
+REQUEST_CONTEXTS = frozenset({ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE, EXCEPTION_HANDLER})
+STARTUP_CONTEXTS = frozenset({LIFESPAN, STARTUP, SHUTDOWN})
+
+
+@dataclass(eq=False)
+class AppObject:
+    """A `FastAPI(...)`/`APIRouter(...)`/`Starlette(...)` construction."""
+
+    module: ModuleModel
+    call: Call
+    kind: str  # "app" | "router"
+    lifespan: Ref | None
+    names: list[Ref] = field(default_factory=list)  # where it is stored
+
+
+@dataclass(eq=False)
+class Registration:
+    """`on_event`/`add_event_handler`/`on_startup=`: a startup or shutdown handler."""
+
+    module: ModuleModel
+    line: int
+    col: int
+    event: str  # "startup" | "shutdown"
+    via: str  # "on_event" | "add_event_handler" | "on_startup" | "on_shutdown"
+    receiver: object  # the value of the app/router it was registered on
+    handler: object  # value of the handler
+
+
+@dataclass(eq=False)
+class BackgroundUse:
+    """`background_tasks.add_task(fn, ...)` or `BackgroundTask(fn, ...)`."""
+
+    module: ModuleModel
+    call: Call
+    target: object  # value of fn
+    args: tuple[Ref, ...]
+    kwargs: dict[str, Ref]
+
+
+class FastAPIModel:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.contexts: dict[tuple[int, int], set[str]] = {}
+        self.apps: list[AppObject] = []
+        self.registrations: list[Registration] = []
+        self.background: list[BackgroundUse] = []
+        self._callers: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
+        self._startup_only: dict[tuple[int, int], bool] = {}
+        for m in project.modules:
+            self._scan(m)
+
+    # ---- queries -----------------------------------------------------------------
+    def contexts_of(self, m: ModuleModel, sid: int) -> set[str]:
+        return self.contexts.get((id(m), sid), set())
+
+    def on_loop(self, m: ModuleModel, sid: int) -> bool:
+        """Does the body of this function run on the event loop (SPEC §2)?"""
+        scope = m.scopes[sid]
+        if scope.kind != "def":
+            return False
+        if scope.is_async:
+            return True
+        ctx = self.contexts_of(m, sid)
+        if ctx & {STARTUP, SHUTDOWN}:
+            return True  # sync on_event handlers are called on the loop
+        if LIFESPAN in ctx and scope.is_generator and not self.decorated_with(m, sid, fw.SYNC_CONTEXT_MANAGERS):
+            return True  # plain generator lifespans are driven on the loop
+        return False
+
+    def decorated_with(self, m: ModuleModel, sid: int, names: frozenset[str]) -> bool:
+        scope = m.scopes[sid]
+        for dec in scope.decorators:
+            ref = dec
+            if dec.kind == "call":
+                ref = m.calls[dec.base].func
+            if self.project.dotted_of(m, scope.parent, ref) in names:
+                return True
+        return False
+
+    def is_startup_only(self, m: ModuleModel, sid: int) -> bool:
+        """True for lifespans and startup/shutdown handlers, and coroutines only they call."""
+        key = (id(m), sid)
+        if key in self._startup_only:
+            return self._startup_only[key]
+        self._startup_only[key] = False  # cycles: not startup-only
+        ctx = self.contexts_of(m, sid)
+        if ctx & STARTUP_CONTEXTS:
+            result = not (ctx & REQUEST_CONTEXTS)
+        elif ctx:
+            result = False
+        else:
+            callers = self.callers().get(key, [])
+            result = bool(callers) and all(self.is_startup_only(cm, csid) for cm, csid in callers)
+        self._startup_only[key] = result
+        return result
+
+    def callers(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
+        if self._callers is None:
+            graph: dict[tuple[int, int], list[tuple[ModuleModel, int]]] = {}
+            project = self.project
+            for m in project.modules:
+                for call in m.calls:
+                    if call.id < 0:
+                        continue
+                    callee = project.callee(m, call)
+                    if callee.module is not None:
+                        graph.setdefault((id(callee.module), callee.scope), []).append((m, _function_of(m, call.scope)))
+            self._callers = graph
+        return self._callers
+
+    def describe(self, m: ModuleModel, sid: int) -> str:
+        """`async route `get_user`` style label for messages."""
+        scope = m.scopes[sid]
+        ctx = self.contexts_of(m, sid)
+        order = (ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE, EXCEPTION_HANDLER, LIFESPAN, STARTUP, SHUTDOWN, BACKGROUND)
+        label = next((c for c in order if c in ctx), "coroutine" if scope.is_async else "function")
+        prefix = "async " if scope.is_async and label != "coroutine" else ""
+        return f"{prefix}{label} `{scope.name}`"
+
+    # ---- building ----------------------------------------------------------------
+    def _mark(self, value, context: str) -> None:
+        if value is None:
+            return
+        if value[0] == "scope":
+            m, sid = value[1], value[2]
+            if m.scopes[sid].kind == "def":
+                self.contexts.setdefault((id(m), sid), set()).add(context)
+        elif value[0] == "inst" and context == DEPENDENCY:
+            # `Depends(checker)` with `checker = Checker()`: FastAPI calls `checker.__call__`.
+            cls = self.project.resolve_dotted(value[1])
+            if cls and cls[0] == "scope" and cls[1].scopes[cls[2]].kind == "class":
+                found = self.project.class_member(cls[1], cls[2], "__call__")
+                if found:
+                    self.contexts.setdefault((id(found[0]), found[1]), set()).add(context)
+
+    def _mark_class(self, value, methods: tuple[str, ...], context: str) -> None:
+        if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+            for name in methods:
+                found = self.project.class_member(value[1], value[2], name)
+                if found:
+                    self.contexts.setdefault((id(found[0]), found[1]), set()).add(context)
+
+    def app_kind(self, value) -> str | None:
+        """"app"/"router" for an object of those types (or a project subclass), else None."""
+        if not value or value[0] != "inst":
+            return None
+        t = value[1]
+        names = {t}
+        cls = self.project.resolve_dotted(t) if self.project.by_name else None
+        if cls and cls[0] == "scope" and cls[1].scopes[cls[2]].kind == "class":
+            names |= self.project.class_bases(cls[1], cls[2])
+        if names & fw.APP_TYPES:
+            return "app"
+        if names & fw.ROUTER_TYPES:
+            return "router"
+        return None
+
+    def _app_like(self, receiver, call: Call | None) -> bool:
+        """Could `receiver` be a FastAPI app or router? Unknown objects count when a path is given."""
+        if self.app_kind(receiver):
+            return True
+        if receiver is None or receiver[0] in ("ext", "module"):
+            if call is None:
+                return True
+            first = call.args[0] if call.args else call.kwargs.get("path")
+            return first is not None and first.kind == "const" and isinstance(first.base, str)
+        return False
+
+    def _receiver(self, m: ModuleModel, sid: int, func: Ref):
+        base = Ref(func.kind, func.base, func.attrs[:-1], func.items, func.op)
+        return self.project.value_of(m, sid, base)
+
+    def _scan(self, m: ModuleModel) -> None:
+        project = self.project
+        for scope in m.scopes:
+            if scope.kind == "def":
+                for dec in scope.decorators:
+                    if dec.kind == "call":
+                        self._decorator(m, scope.id, m.calls[dec.base])
+            elif scope.kind == "class" and scope.bases:
+                bases = project.class_bases(m, scope.id)
+                if bases & fw.MIDDLEWARE_BASES:
+                    self._mark_class(("scope", m, scope.id), ("dispatch",), MIDDLEWARE)
+        for call in m.calls:
+            if call.id < 0:
+                continue
+            func = call.func
+            method = func.attrs[-1] if func.attrs else None
+            if method in _CALL_METHODS:
+                self._method_call(m, call, method)
+                continue
+            if func.kind != "name":
+                continue
+            target = project.callee(m, call).target
+            if target is None:
+                continue
+            if target in fw.DEPENDS:
+                self._mark(project.depends_target(m, call), DEPENDENCY)
+            elif target in fw.BACKGROUND_TASK:
+                self._background(m, call)
+            else:
+                value = ("inst", project.result_type(m, call)) if project.result_type(m, call) else None
+                kind = self.app_kind(value)
+                if kind:
+                    self._app(m, call, kind)
+
+    def _decorator(self, m: ModuleModel, sid: int, call: Call) -> None:
+        func = call.func
+        if not func.attrs or call.id < 0:
+            return
+        method = func.attrs[-1]
+        parent = m.scopes[sid].parent
+        if method in fw.ROUTE_METHODS or method in fw.WEBSOCKET_METHODS:
+            receiver = self._receiver(m, parent, func)
+            if self._app_like(receiver, call):
+                context = WEBSOCKET if method in fw.WEBSOCKET_METHODS else ROUTE
+                self.contexts.setdefault((id(m), sid), set()).add(context)
+        elif method in ("middleware", "exception_handler", "on_event"):
+            receiver = self._receiver(m, parent, func)
+            if not self._app_like(receiver, None):
+                return
+            if method == "middleware":
+                self.contexts.setdefault((id(m), sid), set()).add(MIDDLEWARE)
+            elif method == "exception_handler":
+                self.contexts.setdefault((id(m), sid), set()).add(EXCEPTION_HANDLER)
+            else:
+                event = _const_str(call.args[0] if call.args else call.kwargs.get("event_type"))
+                if event in ("startup", "shutdown"):
+                    self.contexts.setdefault((id(m), sid), set()).add(STARTUP if event == "startup" else SHUTDOWN)
+                    self.registrations.append(Registration(m, call.line, call.col, event, "on_event",
+                                                           receiver, ("scope", m, sid)))
+
+    def _method_call(self, m: ModuleModel, call: Call, method: str) -> None:
+        project = self.project
+        receiver = self._receiver(m, call.scope, call.func)
+        if method == "add_task":
+            # Unknown receivers count only when named like one (`bg_tasks`, `background`).
+            root = call.func.base if call.func.kind == "name" else ""
+            named = isinstance(root, str) and ("task" in root.lower() or "background" in root.lower())
+            if _is_background_tasks(receiver) or (receiver is None and named):
+                if call.args:
+                    self._background(m, call)
+            return
+        if not self._app_like(receiver, None):
+            return
+        if method in fw.ADD_ROUTE_METHODS:
+            endpoint = call.args[1] if len(call.args) > 1 else call.kwargs.get("endpoint")
+            if endpoint is not None:
+                self._mark(project.value_of(m, call.scope, endpoint),
+                           ROUTE if fw.ADD_ROUTE_METHODS[method] == "route" else WEBSOCKET)
+        elif method == "add_event_handler":
+            event = _const_str(call.args[0] if call.args else call.kwargs.get("event_type"))
+            handler = call.args[1] if len(call.args) > 1 else call.kwargs.get("func")
+            if event in ("startup", "shutdown") and handler is not None:
+                value = project.value_of(m, call.scope, handler)
+                self._mark(value, STARTUP if event == "startup" else SHUTDOWN)
+                self.registrations.append(Registration(m, call.line, call.col, event, "add_event_handler",
+                                                       receiver, value))
+        elif method == "add_exception_handler":
+            handler = call.args[1] if len(call.args) > 1 else call.kwargs.get("handler")
+            if handler is not None:
+                self._mark(project.value_of(m, call.scope, handler), EXCEPTION_HANDLER)
+        elif method == "add_middleware":
+            cls = call.args[0] if call.args else call.kwargs.get("middleware_class")
+            if cls is not None:
+                self._mark_class(project.value_of(m, call.scope, cls), ("dispatch", "__call__"), MIDDLEWARE)
+
+    def _app(self, m: ModuleModel, call: Call, kind: str) -> None:
+        project = self.project
+        lifespan = call.kwargs.get("lifespan")
+        if lifespan is not None and not (lifespan.kind == "const" and lifespan.base is None):
+            self._mark(project.value_of(m, call.scope, lifespan), LIFESPAN)
+        for key, event in (("on_startup", "startup"), ("on_shutdown", "shutdown")):
+            handlers = call.kwargs.get(key)
+            if handlers is not None and handlers.kind == "seq":
+                for item in handlers.items:
+                    value = project.value_of(m, call.scope, item)
+                    self._mark(value, STARTUP if event == "startup" else SHUTDOWN)
+                    self.registrations.append(Registration(m, item.line or call.line, item.col, event, key,
+                                                           ("app-call", m, call.id), value))
+        self.apps.append(AppObject(m, call, kind, lifespan, list(call.targets)))
+
+    def _background(self, m: ModuleModel, call: Call) -> None:
+        fn = call.args[0] if call.args else call.kwargs.get("func")
+        if fn is None:
+            return
+        value = self.project.value_of(m, call.scope, fn)
+        self._mark(value, BACKGROUND)
+        self.background.append(BackgroundUse(m, call, value, call.args[1:], call.kwargs))
+
+
+_CALL_METHODS = frozenset({
+    "add_task", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
+})
+
+
+def _is_background_tasks(value) -> bool:
+    return bool(value) and value[0] == "inst" and value[1] == fw.BACKGROUND_TASKS
+
+
+def _const_str(ref: Ref | None) -> str | None:
+    if ref is not None and ref.kind == "const" and isinstance(ref.base, str):
+        return ref.base
+    return None
+
+
+def _function_of(m: ModuleModel, sid: int) -> int:
+    """The def a scope belongs to (a lambda's enclosing def counts as the caller)."""
+    while sid > 0 and m.scopes[sid].kind == "lambda":
+        sid = m.scopes[sid].parent
+    return sid

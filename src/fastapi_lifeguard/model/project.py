@@ -1,0 +1,443 @@
+"""Name and type resolution over one module or a whole project.
+
+Every answer is computed on demand from the records and memoised, so a rule that asks
+about a call pays once; nothing here walks an AST.
+
+A *value* is a small tuple:
+  ("ext", dotted)          something from a library (module, function, class)
+  ("scope", module, sid)   a function or class defined in the project
+  ("module", module)       a project module
+  ("inst", type)           an object of a type (library dotted name or project class path)
+  ("ann", module, sid, ref) an annotation alias (`SessionDep = Annotated[...]`)
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+
+from ..catalogue import framework as fw
+from ..catalogue.clients import NESTED_RESOURCE_CLIENTS, SYNC_CLIENTS
+from ..catalogue.types import ATTRIBUTE_RESULTS, CALL_RESULTS, DIVIDABLE_TYPES, TRACKED_TYPES, TYPE_ALIASES
+from .records import Call, ModuleModel, Ref, Scope
+
+_BUILTINS = frozenset(dir(builtins))
+_MAX_DEPTH = 12
+
+
+def canonical(dotted: str) -> str:
+    """Apply type aliases to `dotted` or to its longest aliased prefix."""
+    hit = TYPE_ALIASES.get(dotted)
+    if hit is not None:
+        return hit
+    cut = dotted.rfind(".")
+    while cut > 0:
+        hit = TYPE_ALIASES.get(dotted[:cut])
+        if hit is not None:
+            return hit + dotted[cut:]
+        cut = dotted.rfind(".", 0, cut)
+    return dotted
+
+
+@dataclass(slots=True)
+class Callee:
+    target: str | None = None  # canonical dotted name of what is called
+    recv_type: str | None = None  # for a method call on a known object: its type
+    method: str | None = None
+    nested: bool = False  # reached through attributes of an SDK client (`client.chat.completions`)
+    module: ModuleModel | None = None  # a project function or class that is called
+    scope: int = -1
+
+
+_NO_CALLEE = Callee()
+
+
+class Project:
+    """The modules analysed together, and everything resolved about them."""
+
+    def __init__(self, modules: list[ModuleModel]) -> None:
+        self.modules = modules
+        self.by_name: dict[str, ModuleModel] = {}
+        for m in modules:
+            if m.module and m.module not in self.by_name:
+                self.by_name[m.module] = m
+        self._names: dict[tuple[int, int, str], object] = {}
+        self._callees: dict[tuple[int, int], Callee] = {}
+        self._results: dict[tuple[int, int], str | None] = {}
+        self._self_attrs: dict[tuple[int, int, str], object] = {}
+        self._busy: set = set()
+
+    # ---- modules -----------------------------------------------------------------
+    def find_module(self, dotted: str) -> tuple[ModuleModel, list[str]] | None:
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            m = self.by_name.get(".".join(parts[:cut]))
+            if m is not None:
+                return m, parts[cut:]
+        return None
+
+    def qualname(self, m: ModuleModel, sid: int) -> str:
+        scope = m.scopes[sid]
+        return f"{m.module}.{scope.qualname}" if m.module else scope.qualname
+
+    # ---- names -------------------------------------------------------------------
+    def resolve_name(self, m: ModuleModel, sid: int, name: str):
+        start = sid
+        while sid >= 0:
+            scope = m.scopes[sid]
+            if (scope.kind != "class" or sid == start) and name in scope.bindings:
+                return self._resolve_bindings(m, sid, name)
+            sid = scope.parent
+        if name in _BUILTINS:
+            return ("ext", "builtins." + name)
+        return None
+
+    def _resolve_bindings(self, m: ModuleModel, sid: int, name: str):
+        key = (id(m), sid, name)
+        if key in self._names:
+            return self._names[key]
+        if key in self._busy or len(self._busy) > 200:
+            return None
+        self._busy.add(key)
+        try:
+            bindings = m.scopes[sid].bindings[name]
+            useful = [b for b in bindings if not (b.kind == "assign" and _is_none(b.value) and b.annotation is None)]
+            values = {self._resolve_binding(m, sid, b) for b in (useful or bindings)}
+            result = values.pop() if len(values) == 1 else None
+        finally:
+            self._busy.discard(key)
+        self._names[key] = result
+        return result
+
+    def _resolve_binding(self, m: ModuleModel, sid: int, b):
+        kind = b.kind
+        if kind == "import":
+            return self.resolve_dotted(b.value)
+        if kind in ("def", "class"):
+            return ("scope", m, b.value)
+        if kind == "assign":
+            if b.value is None or _is_none(b.value):
+                t = self.annotation_type(m, sid, b.annotation) if b.annotation is not None else None
+                return ("inst", t) if t else None
+            value = self.value_of(m, sid, b.value)
+            if value is None and b.annotation is not None:
+                t = self.annotation_type(m, sid, b.annotation)
+                return ("inst", t) if t else None
+            return value
+        if kind == "with":
+            return self.value_of(m, sid, b.value)
+        if kind == "param":
+            return self._param_value(m, sid, b.value)
+        return None
+
+    def _param_value(self, m: ModuleModel, sid: int, index: int):
+        scope = m.scopes[sid]
+        param = scope.params[index]
+        parent = m.scopes[scope.parent] if scope.parent >= 0 else None
+        if index == 0 and parent is not None and parent.kind == "class" and scope.kind == "def":
+            decorators = {self.dotted_of(m, scope.parent, d) for d in scope.decorators}
+            if "builtins.staticmethod" not in decorators:
+                if "builtins.classmethod" in decorators:
+                    return ("scope", m, parent.id)
+                return ("inst", self.qualname(m, parent.id))
+        if param.annotation is not None:
+            t = self.annotation_type(m, scope.parent, param.annotation)
+            if t:
+                return ("inst", t)
+        if param.default is not None and param.default.kind == "call":
+            t = self.dependency_type(m, m.calls[param.default.base])
+            if t:
+                return ("inst", t)
+        return None
+
+    def resolve_dotted(self, dotted: str, depth: int = 0):
+        found = self.find_module(dotted) if self.by_name else None
+        if found is None:
+            return ("ext", canonical(dotted))
+        m, rest = found
+        if not rest:
+            return ("module", m)
+        if depth > _MAX_DEPTH or rest[0] not in m.scopes[0].bindings:
+            return None
+        value = self._resolve_bindings(m, 0, rest[0])
+        for attr in rest[1:]:
+            value = self.member(value, attr)
+        return value
+
+    # ---- values of expressions ----------------------------------------------------
+    def value_of(self, m: ModuleModel, sid: int, ref: Ref):
+        kind = ref.kind
+        if kind == "name":
+            value = self.resolve_name(m, sid, ref.base)
+        elif kind == "call":
+            call = m.calls[ref.base]
+            if call.id < 0:
+                return None
+            t = self.result_type(m, call)
+            value = ("inst", t) if t else None
+        elif kind == "binop":
+            left = self.value_of(m, sid, ref.base)
+            value = left if ref.op == "Div" and left and left[0] == "inst" and left[1] in DIVIDABLE_TYPES else None
+        elif kind == "sub":
+            base = self.value_of(m, sid, ref.base)
+            if base and base[0] == "inst":
+                value = self.member(base, "*")
+            elif base and base[0] == "ext" and base[1] in fw.ANNOTATED | fw.OPTIONAL:
+                value = ("ann", m, sid, ref)
+            else:
+                value = None
+        else:
+            return None
+        for attr in ref.attrs:
+            if value is None:
+                return None
+            value = self.member(value, attr)
+        return value
+
+    def member(self, value, attr: str):
+        if value is None:
+            return None
+        kind = value[0]
+        if kind == "ext":
+            return ("ext", canonical(f"{value[1]}.{attr}"))
+        if kind == "module":
+            return self.resolve_dotted(f"{value[1].module}.{attr}")
+        if kind == "scope":
+            m, sid = value[1], value[2]
+            if m.scopes[sid].kind == "class":
+                found = self.class_member(m, sid, attr)
+                if found is not None:
+                    return ("scope", found[0], found[1])
+            return None
+        if kind == "inst":
+            t = value[1]
+            hit = ATTRIBUTE_RESULTS.get((t, attr)) or ATTRIBUTE_RESULTS.get((t, "*"))
+            if hit:
+                return ("inst", hit)
+            if t in NESTED_RESOURCE_CLIENTS:
+                return value
+            cls = self.resolve_dotted(t) if self.by_name else None
+            if cls and cls[0] == "scope" and cls[1].scopes[cls[2]].kind == "class":
+                return self.self_attribute(cls[1], cls[2], attr)
+        return None
+
+    def class_member(self, m: ModuleModel, sid: int, attr: str, depth: int = 0):
+        scope = m.scopes[sid]
+        if attr in scope.members:
+            return m, scope.members[attr]
+        if depth > 5:
+            return None
+        for base in scope.bases:
+            value = self.value_of(m, scope.parent, base)
+            if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+                found = self.class_member(value[1], value[2], attr, depth + 1)
+                if found:
+                    return found
+        return None
+
+    def class_bases(self, m: ModuleModel, sid: int, depth: int = 0) -> set[str]:
+        """External dotted names among a project class's bases, transitively."""
+        found: set[str] = set()
+        if depth > 5:
+            return found
+        scope = m.scopes[sid]
+        for base in scope.bases:
+            value = self.value_of(m, scope.parent, base)
+            if value and value[0] == "ext":
+                found.add(value[1])
+            elif value and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+                found |= self.class_bases(value[1], value[2], depth + 1)
+        return found
+
+    def self_attribute(self, m: ModuleModel, class_sid: int, attr: str):
+        """The value stored as `self.<attr>` by a method of the class (one kind of value only)."""
+        key = (id(m), class_sid, attr)
+        if key in self._self_attrs:
+            return self._self_attrs[key]
+        self._self_attrs[key] = None
+        values = set()
+        for method_sid in m.scopes[class_sid].members.values():
+            method = m.scopes[method_sid]
+            for target, value, _line in method.attr_stores:
+                if target.kind == "name" and target.base == "self" and target.attrs == (attr,):
+                    if not _is_none(value):
+                        values.add(self.value_of(m, method_sid, value))
+        result = values.pop() if len(values) == 1 else None
+        self._self_attrs[key] = result
+        return result
+
+    def dotted_of(self, m: ModuleModel, sid: int, ref: Ref) -> str | None:
+        """The dotted name an expression refers to (decorators, bases, arguments)."""
+        if ref.kind == "call":
+            return None
+        value = self.value_of(m, sid, ref)
+        if value is None:
+            return None
+        if value[0] == "ext":
+            return value[1]
+        if value[0] == "scope":
+            return self.qualname(value[1], value[2])
+        return None
+
+    # ---- calls -------------------------------------------------------------------
+    def callee(self, m: ModuleModel, call: Call) -> Callee:
+        key = (id(m), call.id)
+        found = self._callees.get(key)
+        if found is None:
+            found = self._callees[key] = self._callee(m, call) if call.id >= 0 else _NO_CALLEE
+        return found
+
+    def _callee(self, m: ModuleModel, call: Call) -> Callee:
+        func = call.func
+        attrs = func.attrs
+        base = Ref(func.kind, func.base, (), func.items, func.op) if attrs else func
+        value = self.value_of(m, call.scope, base)
+        nested = False
+        for attr in attrs[:-1]:
+            if value is None:
+                return _NO_CALLEE
+            if value[0] == "inst" and value[1] in NESTED_RESOURCE_CLIENTS and not ATTRIBUTE_RESULTS.get((value[1], attr)):
+                nested = True
+            value = self.member(value, attr)
+        if value is None:
+            return _NO_CALLEE
+        if not attrs:
+            return self._call_of_value(value)
+        method = attrs[-1]
+        if value[0] == "inst":
+            t = value[1]
+            callee = Callee(canonical(f"{t}.{method}"), t, method, nested)
+            cls = self.resolve_dotted(t) if self.by_name and not t.startswith("builtins.") else None
+            if cls and cls[0] == "scope":
+                found = self.class_member(cls[1], cls[2], method)
+                if found:
+                    callee.module, callee.scope = found
+            return callee
+        return self._call_of_value(self.member(value, method))
+
+    def _call_of_value(self, value) -> Callee:
+        if value is None:
+            return _NO_CALLEE
+        kind = value[0]
+        if kind == "ext":
+            return Callee(value[1])
+        if kind == "scope":
+            m, sid = value[1], value[2]
+            callee = Callee(self.qualname(m, sid), module=m, scope=sid)
+            if m.scopes[sid].kind == "class":
+                init = self.class_member(m, sid, "__init__")
+                callee.module, callee.scope = init if init else (None, -1)
+            return callee
+        if kind == "inst":
+            t = value[1]
+            return Callee(canonical(f"{t}.__call__"), t, "__call__")
+        return _NO_CALLEE
+
+    def result_type(self, m: ModuleModel, call: Call) -> str | None:
+        """The type of the object a call returns, when the tables or annotations say."""
+        key = (id(m), call.id)
+        if key in self._results:
+            return self._results[key]
+        self._results[key] = None
+        result = self._result_type(m, call)
+        self._results[key] = result
+        return result
+
+    def _result_type(self, m: ModuleModel, call: Call) -> str | None:
+        callee = self.callee(m, call)
+        target = callee.target
+        if target is None:
+            return None
+        if target == "sqlalchemy.orm.sessionmaker":
+            cls = call.kwargs.get("class_")
+            if cls is not None and self.dotted_of(m, call.scope, cls) == "sqlalchemy.ext.asyncio.AsyncSession":
+                return "sqlalchemy.ext.asyncio.async_sessionmaker"
+            return target
+        hit = CALL_RESULTS.get(target)
+        if hit:
+            return hit
+        if target in SYNC_CLIENTS or target in TRACKED_TYPES:
+            return target
+        if callee.module is not None:
+            scope = callee.module.scopes[callee.scope]
+            if scope.name == "__init__":
+                return self.qualname(callee.module, scope.parent)
+            if scope.returns_ann is not None:
+                return self.annotation_type(callee.module, scope.parent, scope.returns_ann)
+        else:
+            value = self.resolve_dotted(target) if self.by_name else None
+            if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+                return target
+        return None
+
+    # ---- annotations and dependencies ---------------------------------------------
+    def annotation_type(self, m: ModuleModel, sid: int, ref: Ref | None, depth: int = 0) -> str | None:
+        """The one concrete type an annotation names (unwrapping Annotated, Optional, generators)."""
+        if ref is None or depth > _MAX_DEPTH:
+            return None
+        kind = ref.kind
+        if kind == "name":
+            value = self.value_of(m, sid, ref)
+            if value is None:
+                return None
+            if value[0] == "ext":
+                return value[1]
+            if value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+                return self.qualname(value[1], value[2])
+            if value[0] == "ann":
+                return self.annotation_type(value[1], value[2], value[3], depth + 1)
+            return None
+        if kind == "sub":
+            base = self.dotted_of(m, sid, ref.base)
+            if base is None or not ref.items:
+                return None
+            if base in fw.ANNOTATED or base in fw.YIELD_WRAPPERS:
+                return self.annotation_type(m, sid, ref.items[0], depth + 1)
+            if base in fw.OPTIONAL:
+                concrete = [i for i in ref.items if not _is_none(i)]
+                return self.annotation_type(m, sid, concrete[0], depth + 1) if len(concrete) == 1 else None
+            return None
+        if kind == "binop" and ref.op == "BitOr":
+            sides = [s for s in (ref.base, *ref.items) if not _is_none(s)]
+            return self.annotation_type(m, sid, sides[0], depth + 1) if len(sides) == 1 else None
+        return None
+
+    def depends_target(self, m: ModuleModel, call: Call):
+        """For a `Depends(dep)`/`Security(dep)` call: the value of `dep`, else None."""
+        if call.id < 0 or self.callee(m, call).target not in fw.DEPENDS:
+            return None
+        ref = call.args[0] if call.args else call.kwargs.get("dependency")
+        if ref is None:
+            return None
+        return self.value_of(m, call.scope, ref)
+
+    def dependency_type(self, m: ModuleModel, call: Call) -> str | None:
+        dep = self.depends_target(m, call)
+        if dep is None or dep[0] != "scope":
+            return None
+        dm, dsid = dep[1], dep[2]
+        scope = dm.scopes[dsid]
+        if scope.kind == "class":
+            return self.qualname(dm, dsid)
+        return self.annotation_type(dm, scope.parent, scope.returns_ann)
+
+    def annotated_dependency(self, m: ModuleModel, sid: int, ref: Ref | None, depth: int = 0):
+        """The `Depends(...)` call inside an `Annotated[...]` annotation (or alias), as (module, call)."""
+        if ref is None or depth > _MAX_DEPTH:
+            return None
+        if ref.kind == "name":
+            value = self.value_of(m, sid, ref)
+            if value and value[0] == "ann":
+                return self.annotated_dependency(value[1], value[2], value[3], depth + 1)
+            return None
+        if ref.kind == "sub" and self.dotted_of(m, sid, ref.base) in fw.ANNOTATED:
+            for item in ref.items[1:]:
+                if item.kind == "call" and m.calls[item.base].id >= 0:
+                    call = m.calls[item.base]
+                    if self.callee(m, call).target in fw.DEPENDS:
+                        return m, call
+        return None
+
+
+def _is_none(ref) -> bool:
+    return isinstance(ref, Ref) and ref.kind == "const" and ref.base is None

@@ -1,0 +1,137 @@
+"""The records one walk of a module leaves behind; rules read these, never the AST.
+
+Records hold positions and small expression shapes (`Ref`), not AST nodes, so a module's
+model is cheap to keep, compare, pickle and cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True, frozen=True)
+class Ref:
+    """The shape of an expression, enough to resolve what it names.
+
+    kind: "name" (base = root name, attrs = the dotted rest), "call" (base = call id),
+    "binop" (base = left Ref, op), "sub" (base = Ref, items = index Refs), "const" (base =
+    value), "lambda" (base = scope id), "seq" (items), "dict" (items = keys then values),
+    "other".
+    """
+
+    kind: str
+    base: object = None
+    attrs: tuple[str, ...] = ()
+    items: tuple["Ref", ...] = ()
+    op: str = ""
+    line: int = 0
+    col: int = 0
+
+    def dotted(self) -> str | None:
+        if self.kind != "name":
+            return None
+        return ".".join((self.base, *self.attrs))  # type: ignore[arg-type]
+
+
+OTHER = Ref("other")
+
+
+@dataclass(slots=True)
+class Call:
+    id: int
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    func: Ref
+    scope: int
+    args: tuple[Ref, ...] = ()
+    kwargs: dict[str, Ref] = field(default_factory=dict)
+    awaited: bool = False
+    parent: int = -1  # the call this one is an argument of
+    parent_pos: int | str | None = None  # its position there (index or keyword)
+    stmt: str = "other"  # expr | assign | return | with | asyncwith | yield | other
+    targets: tuple[Ref, ...] = ()  # assignment targets when stmt == "assign"
+    guarded: bool = False  # inside a try whose handler catches Exception
+    in_finally: bool = False
+    in_if: bool = False  # inside an if/while body (memoisation checks, conditional cleanup)
+    in_loop: bool = False
+    loop_var: Ref | None = None  # the innermost `for` loop's iterable, when in a loop
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    annotation: Ref | None
+    default: Ref | None
+    kind: str = "arg"  # arg | vararg | kwonly | kwarg
+
+
+@dataclass(slots=True)
+class Binding:
+    kind: str  # import | assign | param | def | class | with | other
+    value: object = None  # import: dotted; assign/with: Ref; param: index; def/class: scope id
+    line: int = 0
+    annotation: Ref | None = None
+
+
+@dataclass(slots=True)
+class Yield:
+    line: int
+    col: int
+    in_finally_try: bool  # inside the body of a try that has a finally
+    in_with: bool  # inside a with/async with body
+    value: Ref | None = None
+
+
+@dataclass(slots=True)
+class Raise:
+    line: int
+    col: int
+    guarded: bool
+
+
+@dataclass(slots=True)
+class Scope:
+    """A function, lambda, class body or the module itself (id 0)."""
+
+    id: int
+    kind: str  # module | def | lambda | class
+    name: str
+    qualname: str
+    parent: int
+    line: int = 0
+    col: int = 0
+    end_line: int = 0
+    is_async: bool = False
+    decorators: tuple[Ref, ...] = ()
+    params: tuple[Param, ...] = ()
+    returns_ann: Ref | None = None
+    bases: tuple[Ref, ...] = ()  # classes
+    members: dict[str, int] = field(default_factory=dict)  # classes: method name -> scope id
+    calls: list[int] = field(default_factory=list)
+    yields: list[Yield] = field(default_factory=list)
+    returns: list[Ref] = field(default_factory=list)
+    raises: list[Raise] = field(default_factory=list)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    attr_stores: list[tuple[Ref, Ref, int]] = field(default_factory=list)  # (target, value, line)
+
+    @property
+    def is_generator(self) -> bool:
+        return bool(self.yields)
+
+
+@dataclass(slots=True, eq=False)
+class ModuleModel:
+    path: str
+    module: str  # dotted module name, "" when unknown
+    is_package: bool
+    scopes: list[Scope]
+    calls: list[Call]
+    error: str | None = None
+    error_line: int = 1
+    error_col: int = 0
+
+    def scope_of(self, call: Call) -> Scope:
+        return self.scopes[call.scope]

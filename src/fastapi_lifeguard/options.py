@@ -1,0 +1,114 @@
+"""The options every frontend exposes, and how a mapping of them becomes `Settings`.
+
+One table: flake8 adds `--lifeguard-<name>`, pylint `--lifeguard-<name>`, the CLI reads
+`<name>` from `[tool.fastapi-lifeguard]`. Lists may be given as lists or comma-separated
+text; mappings as tables or `name=value` items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .settings import ConfigError, Settings, check_codes, parse_version
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    kind: str  # version | mapping | positions | list | codes | path-codes
+    help: str
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind in ("mapping", "positions", "list", "codes")
+
+
+SHARED_OPTIONS: tuple[Option, ...] = (
+    Option("fastapi-version", "version",
+           "FastAPI version whose semantics to assume (e.g. 0.110); default: current FastAPI"),
+    Option("blocking-calls", "mapping",
+           "extra blocking calls as dotted.name=advice items (LG101/LG102)"),
+    Option("resource-factories", "mapping",
+           "extra resource factories as dotted.name=advice items (LG201/LG301)"),
+    Option("offload-wrappers", "positions",
+           "extra functions that run a callable in a thread, as dotted.name=position (LG104)"),
+    Option("background-task-guards", "list",
+           "decorators that catch and log a background task's exceptions (LG401)"),
+)
+
+CONFIG_ONLY: tuple[Option, ...] = (
+    Option("select", "codes", "rule codes or prefixes to enable"),
+    Option("extend-select", "codes", "rule codes or prefixes to enable on top of select"),
+    Option("ignore", "codes", "rule codes or prefixes to disable"),
+    Option("per-file-ignores", "path-codes", "glob -> codes to disable in matching files"),
+    Option("exclude", "list", "glob patterns of paths not to check"),
+)
+
+ALL_OPTIONS = {o.name: o for o in (*SHARED_OPTIONS, *CONFIG_ONLY)}
+
+
+def _as_list(key: str, value) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
+    if isinstance(value, (list, tuple)):
+        out = []
+        for item in value:
+            if not isinstance(item, str):
+                raise ConfigError(f"{key}: expected strings, got {item!r}")
+            out.extend(_as_list(key, item) if "," in item else [item.strip()])
+        return out
+    raise ConfigError(f"{key}: expected a list of strings, got {type(value).__name__}")
+
+
+def _as_mapping(key: str, value) -> dict[str, str]:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(v, (str, int)):
+                raise ConfigError(f"{key}: value for {k!r} must be a string, got {v!r}")
+            out[str(k)] = str(v)
+        return out
+    out = {}
+    for item in _as_list(key, value):
+        name, _, advice = item.partition("=")
+        out[name.strip()] = advice.strip()
+    return out
+
+
+def settings_from_mapping(values: dict, source: str = "", base: Settings | None = None) -> Settings:
+    """Build Settings from option names (`fastapi-version`, ...) to raw values."""
+    settings = base or Settings()
+    for raw_key, value in values.items():
+        key = raw_key.replace("_", "-")
+        option = ALL_OPTIONS.get(key)
+        if option is None:
+            known = ", ".join(sorted(ALL_OPTIONS))
+            raise ConfigError(f"{source}{raw_key}: unknown option (known: {known})")
+        try:
+            if option.kind == "version":
+                settings.fastapi_version = parse_version(value)
+            elif option.kind == "mapping":
+                mapping = _as_mapping(key, value)
+                for name in mapping:
+                    if not name or " " in name:
+                        raise ConfigError(f"{key}: {name!r} is not a dotted name")
+                setattr(settings, key.replace("-", "_"), mapping)
+            elif option.kind == "positions":
+                positions = {}
+                for name, pos in _as_mapping(key, value).items():
+                    try:
+                        positions[name] = int(pos or 0)
+                    except ValueError:
+                        raise ConfigError(f"{key}: position of {name!r} must be a number, got {pos!r}") from None
+                settings.offload_wrappers = positions
+            elif option.kind == "list":
+                setattr(settings, key.replace("-", "_"), tuple(_as_list(key, value)))
+            elif option.kind == "codes":
+                setattr(settings, key.replace("-", "_"), check_codes(key, value))
+            elif option.kind == "path-codes":
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{key}: expected a table of glob = [codes]")
+                settings.per_file_ignores = {str(k): check_codes(key, v) for k, v in value.items()}
+        except ConfigError as exc:
+            raise ConfigError(f"{source}{exc}") from None
+    return settings
