@@ -97,7 +97,10 @@ class _Blocking:
         if call.parent < 0:
             return None
         parent = m.calls[call.parent]
-        pos = self.analysis.offload_position(self.project.callee(m, parent).target)
+        target = self.project.callee(m, parent).target
+        if target is None and parent.func.attrs:
+            target = "?." + parent.func.attrs[-1]  # `loop.run_in_executor` on an unknown loop object
+        pos = self.analysis.offload_position(target)
         return pos if pos is not None and pos == call.parent_pos else None
 
     def on_loop_call(self, m: ModuleModel, call: Call, where: str, startup: bool) -> Finding | None:

@@ -1,0 +1,87 @@
+"""Reading fixtures: expected findings are comments on the offending lines.
+
+`# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file.
+`# project: LG102`: reported only when the fixture's folder is analysed as one project
+(CLI on the folder), because the reason lies in another module.
+`# lifeguard: key=value` on a line of its own, in the first lines: a setting for this
+fixture (`select`, `fastapi-version`, `blocking-calls`, ...).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "fixtures")
+
+_MARK = re.compile(r"#\s*(error|project):\s*(LG\d{3}(?:\s*,\s*LG\d{3})*)")
+_SETTING = re.compile(r"^#\s*lifeguard:\s*([a-z-]+)\s*=\s*(.*?)\s*$")
+
+
+@dataclass
+class Fixture:
+    path: str
+    expected: set[tuple[int, str]] = field(default_factory=set)  # every frontend
+    project_only: set[tuple[int, str]] = field(default_factory=set)
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return os.path.relpath(self.path, FIXTURES)
+
+
+def read_fixture(path: str) -> Fixture:
+    fixture = Fixture(path)
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            setting = _SETTING.match(line)
+            if setting and number <= 15:
+                fixture.settings[setting.group(1)] = setting.group(2)
+            for kind, codes in _MARK.findall(line):
+                target = fixture.expected if kind == "error" else fixture.project_only
+                for code in re.split(r"\s*,\s*", codes):
+                    target.add((number, code))
+    return fixture
+
+
+def single_fixtures() -> list[Fixture]:
+    """Fixture files checked one by one (every .py under fixtures/, projects included)."""
+    found = []
+    for root, dirs, files in os.walk(FIXTURES):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                found.append(read_fixture(os.path.join(root, name)))
+    return found
+
+
+def project_dirs() -> list[str]:
+    """Folders under fixtures/projects/: each is analysed as one project."""
+    base = os.path.join(FIXTURES, "projects")
+    if not os.path.isdir(base):
+        return []
+    return [os.path.join(base, d) for d in sorted(os.listdir(base)) if os.path.isdir(os.path.join(base, d))]
+
+
+def settings_key(fixture: Fixture) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(fixture.settings.items()))
+
+
+def lifeguard_settings(values: dict[str, str]):
+    """Fixture settings as engine Settings (select= means extend-select: defaults stay on)."""
+    from fastapi_lifeguard.options import settings_from_mapping
+
+    mapped = {("extend-select" if k == "select" else k): v for k, v in values.items()}
+    return settings_from_mapping(mapped)
+
+
+def flake8_args(values: dict[str, str]) -> list[str]:
+    args = []
+    for key, value in values.items():
+        if key == "select":
+            args.append(f"--extend-select={value}")
+        else:
+            args.append(f"--lifeguard-{key}={value}")
+    return args
