@@ -70,6 +70,7 @@ class FastAPIModel:
         self.background: list[BackgroundUse] = []
         self._callers: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._startup_only: dict[tuple[int, int], bool] = {}
+        self._served: dict[tuple[int, int], bool] = {}
         for m in project.modules:
             self._scan(m)
 
@@ -116,6 +117,17 @@ class FastAPIModel:
             callers = self.callers().get(key, [])
             result = bool(callers) and all(self.is_startup_only(cm, csid) for cm, csid in callers)
         self._startup_only[key] = result
+        return result
+
+    def is_served(self, m: ModuleModel, sid: int) -> bool:
+        """Does FastAPI run this function: it has a context, or a served function calls it?"""
+        key = (id(m), sid)
+        if key in self._served:
+            return self._served[key]
+        self._served[key] = False  # cycles: not served through themselves
+        result = bool(self.contexts_of(m, sid)) or any(
+            self.is_served(cm, csid) for cm, csid in self.callers().get(key, ()))
+        self._served[key] = result
         return result
 
     def callers(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:

@@ -19,6 +19,10 @@ from ..model.records import Call, ModuleModel
 
 CODES = ("LG101", "LG102", "LG103", "LG104", "LG105")
 
+# LG102 follows at most this many sync helpers: deeper chains mostly end in one-time
+# initialisation behind conditions, and a reader cannot act on them.
+MAX_HELPER_DEPTH = 3
+
 _CLIENT_FIX = ("use the async client (AsyncSession, httpx.AsyncClient, redis.asyncio, motor, ...) "
                "or make the function a plain `def` so FastAPI runs it in the threadpool")
 
@@ -31,9 +35,12 @@ def check(analysis) -> Iterator[Finding]:
             if scope.kind != "def" or not fastapi.on_loop(m, scope.id):
                 continue
             startup = fastapi.is_startup_only(m, scope.id)
+            # Through helpers only where FastAPI runs the coroutine (directly or via its callers):
+            # library coroutines far from any route are not this linter's business.
+            via_helpers = startup or fastapi.is_served(m, scope.id)
             where = fastapi.describe(m, scope.id)
             for cid in scope.calls:
-                finding = finder.on_loop_call(m, m.calls[cid], where, startup)
+                finding = finder.on_loop_call(m, m.calls[cid], where, startup, via_helpers)
                 if finding is not None:
                     yield finding
 
@@ -85,7 +92,7 @@ class _Blocking:
                     result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3])
                     break
                 deeper = self.helper(inner)
-                if deeper is not None:
+                if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
                     name = inner.module.scopes[inner.scope].name
                     result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
                     break
@@ -103,7 +110,8 @@ class _Blocking:
         pos = self.analysis.offload_position(target)
         return pos if pos is not None and pos == call.parent_pos else None
 
-    def on_loop_call(self, m: ModuleModel, call: Call, where: str, startup: bool) -> Finding | None:
+    def on_loop_call(self, m: ModuleModel, call: Call, where: str, startup: bool,
+                     via_helpers: bool = True) -> Finding | None:
         if call.awaited or call.id < 0:
             return None
         callee = self.project.callee(m, call)
@@ -115,7 +123,7 @@ class _Blocking:
             if startup:
                 return self._finding(m, call, "LG105", f"{shown} ({what}) blocks the event loop in {where} while the app starts or stops", fix)
             return self._finding(m, call, code, f"{shown} ({what}) blocks the event loop in {where}", fix)
-        reach = self.helper(callee)
+        reach = self.helper(callee) if via_helpers else None
         if reach is not None:
             chain, what, fix = reach
             name = callee.module.scopes[callee.scope].name
