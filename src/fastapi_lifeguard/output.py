@@ -126,7 +126,9 @@ def full(items: list[Located]) -> str:
     for i in items:
         f = i.finding
         rule = _rule(f.code)
-        out.append(f"{i.path}:{f.line}:{i.column}: {f.code} [{rule.name}] {f.message}\n")
+        # The fix gets its own line below, so the header keeps only the diagnosis.
+        message = f.message[: -len(f.fix) - 2] if f.fix and f.message.endswith(f"; {f.fix}") else f.message
+        out.append(f"{i.path}:{f.line}:{i.column}: {f.code} [{rule.name}] {message}\n")
         if i.source_line:
             gutter = f"{f.line} | "
             shown = i.source_line.rstrip().expandtabs(8)
@@ -221,7 +223,7 @@ def _sarif_rule(rule: Rule) -> dict:
         "name": rule.name,
         "shortDescription": {"text": rule.summary[:1].upper() + rule.summary[1:]},
         "fullDescription": {"text": plain},
-        "help": {"text": f"{plain} See {rule_url(rule.code)}", "markdown": markdown},
+        "help": {"text": f"{plain.rstrip('.')}. See {rule_url(rule.code)}", "markdown": markdown},
         "helpUri": rule_url(rule.code),
         "defaultConfiguration": {"level": rule.severity, "enabled": rule.default},
         "properties": {"tags": [TOOL, _FAMILY.get(rule.code[:3], "other")], "precision": "high",
