@@ -172,8 +172,9 @@ def _check(args) -> int:
         jobs = _cpus() if (jobs == 0 or _big(args.paths)) else 1
     progress = _Progress() if (not args.quiet and sys.stderr.isatty()) else None
     try:
+        root = os.path.dirname(os.path.abspath(config_path)) if config_path else None
         result = check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
-                             progress=progress)
+                             progress=progress, root=root)
     finally:
         if progress:
             progress.clear()

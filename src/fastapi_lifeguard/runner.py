@@ -33,21 +33,40 @@ class Result:
     parsed: int = 0  # files parsed and modelled in this run (the rest came from the cache)
 
 
-def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    name = os.path.basename(path.rstrip("/"))
-    norm = path.replace("\\", "/")
+def _excluded(path: str, patterns: tuple[str, ...], inside: str | None = None) -> bool:
+    """Does a pattern match `path`?
+
+    Bare names (`migrations`, `*_pb2.py`) match the file or directory name; with `inside`
+    (a file named explicitly) also any directory above it in the project, so that pre-commit's
+    `generated/client.py` honours `exclude = ["generated"]`. Patterns with a `/` match the
+    whole path; absolute ones were anchored at the config's directory by config.py.
+    """
+    norm = path.replace("\\", "/").rstrip("/")
+    names = [norm.rsplit("/", 1)[-1]]
+    if inside is not None:
+        try:
+            rel = os.path.relpath(os.path.abspath(path), inside).replace("\\", "/")
+        except ValueError:  # another drive
+            rel = "../"
+        if not rel.startswith("../"):
+            names = rel.split("/")
     absolute = None
     for p in patterns:
-        if fnmatch.fnmatch(name, p) or fnmatch.fnmatch(norm, p) or fnmatch.fnmatch(norm, "*/" + p.strip("/")):
+        if "/" not in p.strip("/"):
+            bare = p.strip("/")
+            if any(fnmatch.fnmatch(name, bare) for name in names):
+                return True
+            continue
+        if fnmatch.fnmatch(norm, p) or fnmatch.fnmatch(norm, "*/" + p.strip("/")):
             return True
-        if p.startswith("/") or (len(p) > 2 and p[1] == ":"):  # anchored by the config file's directory
+        if p.startswith("/") or (len(p) > 2 and p[1] == ":"):
             absolute = absolute or os.path.abspath(path).replace("\\", "/")
             if fnmatch.fnmatch(absolute, p) or fnmatch.fnmatch(absolute, p.rstrip("/") + "/*"):
                 return True
     return False
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> list[str]:
+def discover(paths: list[str], exclude: tuple[str, ...] = (), root: str | None = None) -> list[str]:
     """Python files under `paths`, sorted, skipping excluded names.
 
     Default excludes (`.venv`, `.git`, ...) apply only while walking directories; a file
@@ -57,7 +76,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> list[str]:
     found: list[str] = []
     for path in paths:
         if os.path.isfile(path):
-            if not _excluded(path, tuple(exclude)):
+            if not _excluded(path, tuple(exclude), inside=root or os.getcwd()):
                 found.append(path)
             continue
         for root, dirs, files in os.walk(path):
@@ -96,15 +115,16 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 def check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
-                progress: Progress | None = None) -> Result:
+                progress: Progress | None = None, root: str | None = None) -> Result:
     """Check `paths` as one project.
 
     `jobs` > 1 parses and models files in that many worker processes; the project-wide
     analysis then runs here on the models, in file order, so the output is the same for
     every `jobs`. `cache_dir` turns on the model and whole-run caches (see cache.py).
+    `root` is the project directory that bare `exclude` names are relative to (default: cwd).
     """
     result = Result()
-    files = discover(paths, settings.exclude)
+    files = discover(paths, settings.exclude, root)
     result.files = len(files)
     cache = cache_mod.Cache(cache_dir) if cache_dir else None
 
