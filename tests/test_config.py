@@ -169,6 +169,9 @@ def test_exclude_relative_to_the_config_and_by_name(tree, monkeypatch):
     assert codes_of(str(tree / "svc")) == [("main.py", "LG101")]
     # A file named explicitly (pre-commit passes each one) still honours exclude.
     assert codes_of(str(tree / "svc" / "generated" / "client.py")) == []
+    # Also after a directory was walked in the same run.
+    both = codes_of(str(tree / "svc" / "app"), str(tree / "svc" / "generated" / "client.py"))
+    assert both == [("main.py", "LG101")]
 
 
 def test_cli_exclude_options(tree, monkeypatch):

@@ -142,7 +142,8 @@ class Cache:
         # Like ruff's cache: invisible to git and to backup tools.
         (self.root / ".gitignore").write_text("# Automatically created by fastapi-lifeguard.\n*\n")
         (self.root / "CACHEDIR.TAG").write_text(
-            "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by fastapi-lifeguard.\n")
+            "Signature: 8a477f597d28d172789f06886806bc55\n"
+            "# This file is a cache directory tag created by fastapi-lifeguard.\n")
 
     # -- models ---------------------------------------------------------------------------
     def load_model(self, key: str):

@@ -79,10 +79,10 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), root: str | None =
             if not _excluded(path, tuple(exclude), inside=root or os.getcwd()):
                 found.append(path)
             continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not _excluded(os.path.join(root, d), patterns))
+        for directory, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not _excluded(os.path.join(directory, d), patterns))
             for name in sorted(files):
-                full = os.path.join(root, name)
+                full = os.path.join(directory, name)
                 if name.endswith(".py") and not _excluded(full, patterns):
                     found.append(full)
     return sorted(dict.fromkeys(os.path.normpath(p) for p in found))
@@ -133,7 +133,8 @@ def check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_di
         try:
             data = read(path)
         except OSError as exc:
-            sources.append(_Source(path, None, error=Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}")))
+            unreadable = Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}")
+            sources.append(_Source(path, None, error=unreadable))
             continue
         module, is_package = module_name(path)
         source = _Source(path, data, module, is_package)
@@ -190,14 +191,13 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
 
         # Small chunks keep the progress moving and the workers balanced; big files are rare.
         chunk = max(1, min(32, total // (jobs * 8)))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            with cache_mod.no_gc():
-                for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
-                    built[n] = pickle.loads(data)
-                    if cache is not None:
-                        cache.store_model(sources[n].key, data)
-                    if progress:
-                        progress("parsing", done, total)
+        with ProcessPoolExecutor(max_workers=jobs) as pool, cache_mod.no_gc():
+            for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
+                built[n] = pickle.loads(data)
+                if cache is not None:
+                    cache.store_model(sources[n].key, data)
+                if progress:
+                    progress("parsing", done, total)
         return
     for done, (n, task) in enumerate(zip(todo, tasks), 1):
         path, data, module, is_package = task
