@@ -16,9 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("pylsp")
+import pylsp  # noqa: F401 - a test dependency: fail loudly when it is missing
 
 SOURCE = textwrap.dedent("""\
     import time
