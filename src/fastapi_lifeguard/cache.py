@@ -26,6 +26,7 @@ import time
 import zlib
 from contextlib import contextmanager
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 from . import __version__
@@ -39,18 +40,18 @@ COMPRESSION = 1
 KEEP_RUNS = 16  # whole-run results kept (several settings or branches in one tree)
 MODEL_MAX_AGE = 30 * 86400  # unused models older than this are pruned (at most once a day)
 
-_REF_FIELDS = tuple(f.name for f in dataclasses.fields(Ref))
-_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+_REF_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(Ref)))
+_FINDING_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(Finding)))
 
 
 def _reduce_ref(ref: Ref):
     # Frozen slotted dataclasses unpickle through a Python-level __setstate__; calling the
     # constructor is about twice as fast, and Refs are most of a model's objects.
-    return Ref, tuple(getattr(ref, name) for name in _REF_FIELDS)
+    return Ref, _REF_FIELDS(ref)
 
 
 def _reduce_finding(finding: Finding):
-    return Finding, tuple(getattr(finding, name) for name in _FINDING_FIELDS)
+    return Finding, _FINDING_FIELDS(finding)
 
 
 _DISPATCH = {Ref: _reduce_ref, Finding: _reduce_finding}
@@ -60,7 +61,8 @@ def dumps(obj) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
-    pickler.dump(obj)
+    with no_gc():
+        pickler.dump(obj)
     return buffer.getvalue()
 
 
