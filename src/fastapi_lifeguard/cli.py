@@ -6,18 +6,24 @@ Exit codes: 0 no findings, 1 findings, 2 usage/config/internal error.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
+import time
 from collections import Counter
 
 from . import __version__
-from .codes import BY_CODE, RULES
-from .config import find_config, load_config
-from .output import FORMATS, Located, char_column
+from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from .codes import BY_CODE, RULES, Rule, rule_url
+from .config import anchor, find_config, load_config
+from .output import FORMATS, locate
 from .runner import check_paths
-from .settings import ConfigError, Settings, check_codes
+from .settings import ConfigError, Settings, check_codes, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Parallel parsing pays for its process start-up only from this many files to parse.
+PARALLEL_FROM = 64
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +31,16 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"fastapi-lifeguard: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (one per CPU) or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,53 +53,113 @@ def build_parser() -> argparse.ArgumentParser:
                "Configure in [tool.fastapi-lifeguard] of pyproject.toml.",
     )
     parser.add_argument("--version", action="version", version=f"fastapi-lifeguard {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="check files or directories (the whole set is analysed as one project)",
                            description="Check Python files; calls are followed across the modules given.")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
-    check.add_argument("--output-format", choices=sorted(FORMATS), default="concise",
+    check.add_argument("--output-format", choices=list(FORMATS), default="concise",
                        help="how to print findings (default: concise)")
+    check.add_argument("-o", "--output-file", metavar="FILE", help="write the findings to FILE instead of stdout")
     check.add_argument("--select", help="comma-separated codes or prefixes to enable (replaces config)")
     check.add_argument("--extend-select", help="codes or prefixes to enable on top of select")
     check.add_argument("--ignore", help="comma-separated codes or prefixes to disable")
+    check.add_argument("--exclude", help="comma-separated glob patterns to skip (replaces config)")
+    check.add_argument("--extend-exclude", help="glob patterns to skip on top of exclude")
+    check.add_argument("--fastapi-version", metavar="X.Y", help="FastAPI version whose semantics to assume")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per rule instead of findings")
-    check.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read (default: nearest one)")
+    check.add_argument("--config", metavar="FILE", help="pyproject.toml (or TOML file) to read (default: nearest "
+                                                        "pyproject.toml with [tool.fastapi-lifeguard])")
     check.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    check.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                       help="parse in N processes (0: one per CPU; default: one per CPU for big trees)")
+    check.add_argument("--cache-dir", metavar="DIR",
+                       help=f"cache directory (default: {DEFAULT_CACHE_DIR} beside the config, or in the "
+                            "current directory)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
 
-    sub.add_parser("rules", help="list every rule: code, name, summary")
+    rules = sub.add_parser("rules", help="list every rule: code, name, summary")
+    rules.add_argument("--output-format", choices=["text", "json"], default="text")
     rule = sub.add_parser("rule", help="explain one rule")
-    rule.add_argument("code", help="rule code, e.g. LG101")
+    rule.add_argument("code", help="rule code or name, e.g. LG101 or blocking-call-in-async")
+    rule.add_argument("--output-format", choices=["text", "json"], default="text")
+    clean = sub.add_parser("clean", help="remove the cache directory")
+    clean.add_argument("--cache-dir", metavar="DIR", help=f"cache directory (default: {DEFAULT_CACHE_DIR})")
     return parser
 
 
-def _settings(args) -> Settings:
+def _settings(args) -> tuple[Settings, str | None]:
     settings = Settings()
+    path = None
     if not args.isolated:
         path = args.config or find_config(args.paths)
         if path:
             settings = load_config(path)
-    if args.select:
+    if args.select is not None:
         settings.select = check_codes("--select", args.select)
     if args.extend_select:
         settings.extend_select = settings.extend_select + check_codes("--extend-select", args.extend_select)
     if args.ignore:
         settings.ignore = settings.ignore + check_codes("--ignore", args.ignore)
-    return settings
+    cwd = os.getcwd()
+    if args.exclude is not None:
+        settings.exclude = anchor(Settings(exclude=_patterns(args.exclude)), cwd).exclude
+    if args.extend_exclude:
+        settings.exclude = settings.exclude + anchor(Settings(exclude=_patterns(args.extend_exclude)), cwd).exclude
+    if args.fastapi_version is not None:
+        try:
+            settings.fastapi_version = parse_version(args.fastapi_version)
+        except ConfigError as exc:
+            raise ConfigError(f"--{exc}") from None
+    return settings, path
 
 
-def _display_path(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+def _patterns(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
+def _cache_dir(args, config_path: str | None) -> str | None:
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        return args.cache_dir
+    if os.environ.get("FASTAPI_LIFEGUARD_CACHE_DIR"):
+        return os.environ["FASTAPI_LIFEGUARD_CACHE_DIR"]
+    home = os.path.dirname(os.path.abspath(config_path)) if config_path else os.getcwd()
+    return os.path.join(home, DEFAULT_CACHE_DIR)
+
+
+class _Progress:
+    """`parsing 1200/3135` on a terminal's stderr, only once a run has taken a while."""
+
+    DELAY = 0.5
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.start < self.DELAY or (now - self.last < 0.1 and done < total and phase == "parsing"):
+            return
+        self.last = now
+        text = f"{phase} {done}/{total} files" if phase == "parsing" else f"{phase}..."
+        sys.stderr.write(f"\r\x1b[K{text}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _check(args) -> int:
     try:
-        settings = _settings(args)
+        settings, config_path = _settings(args)
     except ConfigError as exc:
         print(f"fastapi-lifeguard: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -91,43 +167,115 @@ def _check(args) -> int:
     if missing:
         print(f"fastapi-lifeguard: error: no such file or directory: {missing[0]}", file=sys.stderr)
         return EXIT_ERROR
-    result = check_paths(args.paths, settings)
-    items = []
-    for f in result.findings:
-        lines = result.lines.get(f.path) or []
-        text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
-        column = char_column(text, f.col) + 1
-        end = char_column(text, f.end_col) + 1 if f.end_line == f.line else f.end_col + 1
-        items.append(Located(f, _display_path(f.path), column, end, text))
+    jobs = args.jobs
+    if jobs is None or jobs == 0:
+        jobs = _cpus() if (jobs == 0 or _big(args.paths)) else 1
+    progress = _Progress() if (not args.quiet and sys.stderr.isatty()) else None
+    try:
+        root = os.path.dirname(os.path.abspath(config_path)) if config_path else None
+        result = check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
+                             progress=progress, root=root)
+    finally:
+        if progress:
+            progress.clear()
+    items = locate(result.findings, result.lines)
     if args.statistics:
-        counts = Counter(i.finding.code for i in items)
-        for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            rule = BY_CODE.get(code)
-            sys.stdout.write(f"{count:>5}\t{code}\t{rule.name if rule else ''}\n")
+        text = _statistics(items, args.output_format)
     else:
-        sys.stdout.write(FORMATS[args.output_format](items))
-    if items and args.output_format == "concise" and sys.stderr.isatty():
-        print(f"Found {len(items)} finding{'s' if len(items) != 1 else ''} in {result.files} files.", file=sys.stderr)
+        text = FORMATS[args.output_format](items)
+    if args.output_file:
+        try:
+            directory = os.path.dirname(args.output_file)
+            if directory:
+                os.makedirs(directory, exist_ok=True)
+            with open(args.output_file, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            print(f"fastapi-lifeguard: error: cannot write {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        sys.stdout.write(text)
+    if not args.quiet and args.output_format in ("concise", "full") and sys.stderr.isatty():
+        n = len(items)
+        summary = f"Found {n} finding{'s' if n != 1 else ''} in {result.files} files" if n else \
+            f"All checks passed ({result.files} files)"
+        print(summary + (" (cached)" if result.cached else "") + ".", file=sys.stderr)
     return EXIT_FINDINGS if items and not args.exit_zero else EXIT_CLEAN
 
 
-def _rules() -> int:
-    for rule in RULES:
-        if rule.code == "LG001":
+def _statistics(items, output_format: str) -> str:
+    counts = Counter(i.finding.code for i in items)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if output_format in ("json", "json-lines"):
+        data = [{"code": code, "name": BY_CODE[code].name if code in BY_CODE else "", "count": count}
+                for code, count in rows]
+        return json.dumps(data, indent=2) + "\n"
+    return "".join(f"{count:>5}\t{code}\t{BY_CODE[code].name if code in BY_CODE else ''}\n" for code, count in rows)
+
+
+def _cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _big(paths: list[str]) -> bool:
+    """Are there at least PARALLEL_FROM Python files? (Stops counting there.)"""
+    count = 0
+    for path in paths:
+        if os.path.isfile(path):
+            count += 1
             continue
+        for _root, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("venv", "node_modules", "__pycache__")]
+            count += sum(1 for f in files if f.endswith(".py"))
+            if count >= PARALLEL_FROM:
+                return True
+    return count >= PARALLEL_FROM
+
+
+def _rule_json(rule: Rule) -> dict:
+    from .ruledocs import doc_text
+
+    return {"code": rule.code, "name": rule.name, "summary": rule.summary, "default": rule.default,
+            "severity": rule.severity, "url": rule_url(rule.code), "explanation": doc_text(rule)}
+
+
+def _rules(args) -> int:
+    listed = [rule for rule in RULES if rule.code != "LG001"]
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps([_rule_json(rule) for rule in listed], indent=2, ensure_ascii=False) + "\n")
+        return EXIT_CLEAN
+    for rule in listed:
         off = " (off by default)" if not rule.default else ""
         sys.stdout.write(f"{rule.code} {rule.name} {rule.summary}{off}\n")
     return EXIT_CLEAN
 
 
-def _rule(code: str) -> int:
-    rule = BY_CODE.get(code.upper())
-    if rule is None:
-        print(f"fastapi-lifeguard: error: unknown rule {code!r} (see `fastapi-lifeguard rules`)", file=sys.stderr)
-        return EXIT_ERROR
+def _rule(args) -> int:
+    from .codes import BY_NAME
     from .ruledocs import doc_text
 
-    sys.stdout.write(doc_text(rule))
+    rule = BY_CODE.get(args.code.upper()) or BY_NAME.get(args.code.lower())
+    if rule is None:
+        print(f"fastapi-lifeguard: error: unknown rule {args.code!r} (see `fastapi-lifeguard rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps(_rule_json(rule), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(doc_text(rule))
+    return EXIT_CLEAN
+
+
+def _clean(args) -> int:
+    directory = args.cache_dir or os.environ.get("FASTAPI_LIFEGUARD_CACHE_DIR") or DEFAULT_CACHE_DIR
+    if os.path.isdir(directory):
+        if not os.path.exists(os.path.join(directory, "CACHEDIR.TAG")):
+            print(f"fastapi-lifeguard: error: {directory} is not a fastapi-lifeguard cache", file=sys.stderr)
+            return EXIT_ERROR
+        shutil.rmtree(directory)
+        print(f"Removed {directory}", file=sys.stderr)
     return EXIT_CLEAN
 
 
@@ -136,13 +284,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         build_parser().print_help()
         return EXIT_ERROR
-    if args.command == "rules":
-        return _rules()
-    if args.command == "rule":
-        return _rule(args.code)
     try:
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "rule":
+            return _rule(args)
+        if args.command == "clean":
+            return _clean(args)
         return _check(args)
     except KeyboardInterrupt:
+        return EXIT_ERROR
+    except BrokenPipeError:  # `fastapi-lifeguard check | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_ERROR
+    except Exception as exc:  # never a traceback for users: one line, exit 2
+        if os.environ.get("FASTAPI_LIFEGUARD_DEBUG"):
+            raise
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+        print(f"fastapi-lifeguard: internal error: {type(exc).__name__}: {exc}{where} "
+              "(set FASTAPI_LIFEGUARD_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return EXIT_ERROR
 
 

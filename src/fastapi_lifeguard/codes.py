@@ -48,7 +48,9 @@ RULES: tuple[Rule, ...] = (
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 DEFAULT_OFF: frozenset[str] = frozenset(rule.code for rule in RULES if not rule.default)
-DOCS_URL = "https://github.com/fastapi-lifeguard/fastapi-lifeguard/blob/main/docs/rules/{code}.md"
+# The real files, not docs/rules/ (a symlink to them): GitHub does not follow a symlinked
+# directory inside a URL, so a link through docs/rules/ would be a 404.
+DOCS_URL = "https://github.com/fastapi-lifeguard/fastapi-lifeguard/blob/main/src/fastapi_lifeguard/ruledocs/{code}.md"
 
 
 def rule_url(code: str) -> str:

@@ -1,4 +1,14 @@
-"""`[tool.fastapi-lifeguard]` in pyproject.toml: discovery and loading for the CLI."""
+"""`[tool.fastapi-lifeguard]` in pyproject.toml: discovery and loading for the CLI.
+
+Discovery walks up from the checked paths (their common directory) to the nearest
+`pyproject.toml` that has the section, the way ruff finds its settings; a pyproject without
+the section is skipped. `--config FILE` names one (a pyproject.toml, or any TOML file whose
+top level holds the keys), `--isolated` reads none. Every problem is one line naming the
+file and the key, and the CLI exits 2 on it.
+
+Paths in `exclude` and `per-file-ignores` that contain a `/` are relative to the directory of
+the file that sets them; bare names (`migrations`, `test_*.py`) match at any depth.
+"""
 
 from __future__ import annotations
 
@@ -14,37 +24,78 @@ else:  # pragma: no cover - exercised on 3.10 by tox
     import tomli as tomllib
 
 SECTION = "fastapi-lifeguard"
+PYPROJECT = "pyproject.toml"
+
+
+def _start_directory(paths: list[str]) -> str:
+    if not paths:
+        return os.getcwd()
+    absolute = [os.path.abspath(p) for p in paths]
+    try:
+        common = os.path.commonpath(absolute)
+    except ValueError:  # different drives
+        common = absolute[0]
+    if not os.path.isdir(common):
+        common = os.path.dirname(common)
+    return common
 
 
 def find_config(paths: list[str]) -> str | None:
-    """The nearest pyproject.toml with our section, walking up from the first path (or cwd)."""
-    start = os.path.abspath(paths[0] if paths else os.getcwd())
-    directory = start if os.path.isdir(start) else os.path.dirname(start)
+    """The nearest pyproject.toml with our section above the checked paths (or the cwd)."""
+    directory = _start_directory(paths)
     while True:
-        candidate = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(candidate):
-            try:
-                with open(candidate, "rb") as handle:
-                    data = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError):
-                data = {}
-            if SECTION in data.get("tool", {}):
-                return candidate
+        candidate = os.path.join(directory, PYPROJECT)
+        if os.path.isfile(candidate) and SECTION in _read(candidate).get("tool", {}):
+            return candidate
         parent = os.path.dirname(directory)
         if parent == directory:
             return None
         directory = parent
 
 
-def load_config(path: str) -> Settings:
+def _read(path: str) -> dict:
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    section = data.get("tool", {}).get(SECTION, {})
+        raise ConfigError(f"{path}: invalid TOML: {' '.join(str(exc).split())}") from None
+
+
+def load_config(path: str) -> Settings:
+    """Settings from `path`: its [tool.fastapi-lifeguard], or its top level if not a pyproject."""
+    data = _read(path)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    if SECTION in tool:
+        section, where = tool[SECTION], f"[tool.{SECTION}] "
+    elif os.path.basename(path) == PYPROJECT:
+        section, where = {}, ""
+    else:  # a dedicated file (e.g. lifeguard.toml): keys at the top level
+        section, where = data, ""
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [tool.{SECTION}] must be a table")
-    return settings_from_mapping(section, source=f"{path}: [tool.{SECTION}] ")
+    settings = settings_from_mapping(section, source=f"{path}: {where}")
+    return anchor(settings, os.path.dirname(os.path.abspath(path)))
+
+
+def anchor(settings: Settings, directory: str) -> Settings:
+    """Make path patterns with a `/` absolute, relative to `directory` (the config's home)."""
+    def fix(pattern: str) -> str:
+        if os.path.isabs(pattern) or "/" not in pattern.strip("/"):
+            return pattern.strip("/") if not os.path.isabs(pattern) else pattern
+        if pattern.startswith(("*", "**")):  # already matches at any depth
+            return pattern
+        return os.path.normpath(os.path.join(directory, pattern)).replace("\\", "/")
+
+    settings.exclude = tuple(fix(p) for p in settings.exclude)
+    settings.per_file_ignores = {fix(k): v for k, v in settings.per_file_ignores.items()}
+    return settings

@@ -7,6 +7,7 @@ text; mappings as tables or `name=value` items.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .settings import ConfigError, Settings, check_codes, parse_version
@@ -46,6 +47,15 @@ CONFIG_ONLY: tuple[Option, ...] = (
 
 ALL_OPTIONS = {o.name: o for o in (*SHARED_OPTIONS, *CONFIG_ONLY)}
 
+# `pkg.mod.func`, or `*.method` for a method on any receiver (how the catalogues spell it).
+_DOTTED = re.compile(r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def _check_dotted(key: str, names) -> None:
+    for name in names:
+        if not _DOTTED.match(name):
+            raise ConfigError(f"{key}: {name!r} is not a dotted name like 'package.module.function'")
+
 
 def _as_list(key: str, value) -> list[str]:
     if isinstance(value, str):
@@ -58,6 +68,14 @@ def _as_list(key: str, value) -> list[str]:
             out.extend(_as_list(key, item) if "," in item else [item.strip()])
         return out
     raise ConfigError(f"{key}: expected a list of strings, got {type(value).__name__}")
+
+
+def _codes_value(key: str, value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return value
+    raise ConfigError(f"{key}: expected a list of rule codes like [\"LG101\"], got {value!r}")
 
 
 def _as_mapping(key: str, value) -> dict[str, str]:
@@ -86,12 +104,14 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
             raise ConfigError(f"{source}{raw_key}: unknown option (known: {known})")
         try:
             if option.kind == "version":
+                if isinstance(value, float):  # TOML reads 0.110 as 0.11
+                    raise ConfigError(f"{key}: write the version as a string, e.g. \"0.110\", got {value!r}")
+                if not isinstance(value, (str, int)) or isinstance(value, bool):
+                    raise ConfigError(f"{key}: expected a version string like \"0.110\", got {value!r}")
                 settings.fastapi_version = parse_version(value)
             elif option.kind == "mapping":
                 mapping = _as_mapping(key, value)
-                for name in mapping:
-                    if not name or " " in name:
-                        raise ConfigError(f"{key}: {name!r} is not a dotted name")
+                _check_dotted(key, mapping)
                 setattr(settings, key.replace("-", "_"), mapping)
             elif option.kind == "positions":
                 positions = {}
@@ -100,15 +120,22 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
                         positions[name] = int(pos or 0)
                     except ValueError:
                         raise ConfigError(f"{key}: position of {name!r} must be a number, got {pos!r}") from None
+                    if positions[name] < 0:
+                        raise ConfigError(f"{key}: position of {name!r} must be 0 or more, got {pos!r}")
+                _check_dotted(key, positions)
                 settings.offload_wrappers = positions
             elif option.kind == "list":
-                setattr(settings, key.replace("-", "_"), tuple(_as_list(key, value)))
+                items = tuple(_as_list(key, value))
+                if key == "background-task-guards":
+                    _check_dotted(key, items)
+                setattr(settings, key.replace("-", "_"), items)
             elif option.kind == "codes":
-                setattr(settings, key.replace("-", "_"), check_codes(key, value))
+                setattr(settings, key.replace("-", "_"), check_codes(key, _codes_value(key, value)))
             elif option.kind == "path-codes":
                 if not isinstance(value, dict):
-                    raise ConfigError(f"{key}: expected a table of glob = [codes]")
-                settings.per_file_ignores = {str(k): check_codes(key, v) for k, v in value.items()}
+                    raise ConfigError(f"{key}: expected a table of \"glob\" = [\"codes\"], got {type(value).__name__}")
+                settings.per_file_ignores = {str(k): check_codes(key, _codes_value(f"{key} {k!r}", v))
+                                             for k, v in value.items()}
         except ConfigError as exc:
             raise ConfigError(f"{source}{exc}") from None
     return settings

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
+import pickle
 from dataclasses import dataclass, field
+from typing import Callable
 
-from .engine import analyse, build, parse
+from . import cache as cache_mod
+from .engine import analyse, build, decode, module_name, parse
 from .findings import Finding
 from .model.records import ModuleModel
 from .noqa import suppressed
@@ -25,29 +29,61 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     lines: dict[str, list[str]] = field(default_factory=dict)  # path -> source lines (files with findings)
     files: int = 0
+    cached: bool = False  # the whole result came from the cache
+    parsed: int = 0  # files parsed and modelled in this run (the rest came from the cache)
 
 
-def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    name = os.path.basename(path.rstrip("/"))
-    norm = path.replace("\\", "/")
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(norm, p) or fnmatch.fnmatch(norm, "*/" + p.strip("/"))
-               for p in patterns)
+def _excluded(path: str, patterns: tuple[str, ...], inside: str | None = None) -> bool:
+    """Does a pattern match `path`?
+
+    Bare names (`migrations`, `*_pb2.py`) match the file or directory name; with `inside`
+    (a file named explicitly) also any directory above it in the project, so that pre-commit's
+    `generated/client.py` honours `exclude = ["generated"]`. Patterns with a `/` match the
+    whole path; absolute ones were anchored at the config's directory by config.py.
+    """
+    norm = path.replace("\\", "/").rstrip("/")
+    names = [norm.rsplit("/", 1)[-1]]
+    if inside is not None:
+        try:
+            rel = os.path.relpath(os.path.abspath(path), inside).replace("\\", "/")
+        except ValueError:  # another drive
+            rel = "../"
+        if not rel.startswith("../"):
+            names = rel.split("/")
+    absolute = None
+    for p in patterns:
+        if "/" not in p.strip("/"):
+            bare = p.strip("/")
+            if any(fnmatch.fnmatch(name, bare) for name in names):
+                return True
+            continue
+        if fnmatch.fnmatch(norm, p) or fnmatch.fnmatch(norm, "*/" + p.strip("/")):
+            return True
+        if p.startswith("/") or (len(p) > 2 and p[1] == ":"):
+            absolute = absolute or os.path.abspath(path).replace("\\", "/")
+            if fnmatch.fnmatch(absolute, p) or fnmatch.fnmatch(absolute, p.rstrip("/") + "/*"):
+                return True
+    return False
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> list[str]:
-    """Python files under `paths`, sorted, skipping excluded names (explicit files are kept)."""
+def discover(paths: list[str], exclude: tuple[str, ...] = (), root: str | None = None) -> list[str]:
+    """Python files under `paths`, sorted, skipping excluded names.
+
+    Default excludes (`.venv`, `.git`, ...) apply only while walking directories; a file
+    named explicitly (pre-commit passes each changed file) is still subject to `exclude`.
+    """
     patterns = DEFAULT_EXCLUDE + tuple(exclude)
     found: list[str] = []
     for path in paths:
         if os.path.isfile(path):
-            if not _excluded(path, tuple(exclude)):
+            if not _excluded(path, tuple(exclude), inside=root or os.getcwd()):
                 found.append(path)
             continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not _excluded(os.path.join(root, d), patterns))
+        for directory, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not _excluded(os.path.join(directory, d), patterns))
             for name in sorted(files):
-                full = os.path.join(root, name)
-                if name.endswith((".py", ".pyi")) and not name.endswith(".pyi") and not _excluded(full, patterns):
+                full = os.path.join(directory, name)
+                if name.endswith(".py") and not _excluded(full, patterns):
                     found.append(full)
     return sorted(dict.fromkeys(os.path.normpath(p) for p in found))
 
@@ -57,43 +93,135 @@ def read(path: str) -> bytes:
         return handle.read()
 
 
-def check_paths(paths: list[str], settings: Settings) -> Result:
+@dataclass
+class _Source:
+    path: str
+    data: bytes | None
+    module: str = ""
+    is_package: bool = False
+    key: str = ""  # model cache key
+    error: Finding | None = None
+
+
+def _build_one(task: tuple[str, bytes, str, bool]) -> bytes:
+    """Parse and model one file (in a worker process); the result comes back pickled."""
+    path, data, module, is_package = task
+    tree = parse(data, path)
+    model = tree if isinstance(tree, Finding) else build(tree, path, module, is_package)
+    return cache_mod.dumps(model)
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
+                progress: Progress | None = None, root: str | None = None) -> Result:
+    """Check `paths` as one project.
+
+    `jobs` > 1 parses and models files in that many worker processes; the project-wide
+    analysis then runs here on the models, in file order, so the output is the same for
+    every `jobs`. `cache_dir` turns on the model and whole-run caches (see cache.py).
+    `root` is the project directory that bare `exclude` names are relative to (default: cwd).
+    """
     result = Result()
-    files = discover(paths, settings.exclude)
+    files = discover(paths, settings.exclude, root)
     result.files = len(files)
-    models: list[ModuleModel] = []
-    sources: dict[str, bytes] = {}
-    findings: list[Finding] = []
+    cache = cache_mod.Cache(cache_dir) if cache_dir else None
+
+    sources: list[_Source] = []
     for path in files:
         try:
             data = read(path)
         except OSError as exc:
-            findings.append(Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}"))
+            unreadable = Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}")
+            sources.append(_Source(path, None, error=unreadable))
             continue
-        sources[path] = data
-        tree = parse(data, path)
-        model = build(tree, path) if not isinstance(tree, Finding) else tree
-        if isinstance(model, Finding):
-            findings.append(model)
+        module, is_package = module_name(path)
+        source = _Source(path, data, module, is_package)
+        if cache is not None:
+            source.key = cache_mod.model_key(path, module, is_package, hashlib.sha256(data).hexdigest())
+        sources.append(source)
+
+    key = None
+    if cache is not None:
+        key = cache_mod.run_key([s.key or f"unreadable:{s.path}:{s.error}" for s in sources], settings.fingerprint())
+        hit = cache.load_run(key)
+        if isinstance(hit, Result):
+            hit.cached, hit.parsed = True, 0
+            return hit
+
+    built: dict[int, object] = {}
+    todo: list[int] = []
+    for n, source in enumerate(sources):
+        if source.data is None:
+            continue
+        value = cache.load_model(source.key) if cache is not None else None
+        if value is not None:
+            built[n] = value
+            cache.touch_model(source.key)  # type: ignore[union-attr]
         else:
-            models.append(model)
+            todo.append(n)
+    result.parsed = len(todo)
+    _build_all(sources, todo, built, jobs, cache, progress)
+
+    models: list[ModuleModel] = []
+    findings: list[Finding] = []
+    for n, source in enumerate(sources):
+        value = source.error if source.data is None else built[n]
+        if isinstance(value, ModuleModel):
+            models.append(value)
+        elif isinstance(value, Finding):
+            findings.append(value)
+    if progress:
+        progress("analysing", 0, 1)
     findings.extend(analyse(models, settings))
-    result.findings = filter_findings(findings, settings, sources, result.lines)
+    data_of = {s.path: s.data for s in sources if s.data is not None}
+    result.findings = filter_findings(findings, settings, data_of, result.lines)
+    if cache is not None and key is not None:
+        cache.store_run(key, result)
     return result
+
+
+def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object], jobs: int,
+               cache, progress: Progress | None) -> None:
+    tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package) for n in todo]
+    total = len(tasks)
+    if jobs > 1 and total >= 2 * jobs:
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Small chunks keep the progress moving and the workers balanced; big files are rare.
+        chunk = max(1, min(32, total // (jobs * 8)))
+        with ProcessPoolExecutor(max_workers=jobs) as pool, cache_mod.no_gc():
+            for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
+                built[n] = pickle.loads(data)
+                if cache is not None:
+                    cache.store_model(sources[n].key, data)
+                if progress:
+                    progress("parsing", done, total)
+        return
+    for done, (n, task) in enumerate(zip(todo, tasks), 1):
+        path, data, module, is_package = task
+        tree = parse(data, path)
+        value = tree if isinstance(tree, Finding) else build(tree, path, module, is_package)
+        built[n] = value
+        if cache is not None:
+            cache.store_model(sources[n].key, cache_mod.dumps(value))
+        if progress:
+            progress("parsing", done, total)
 
 
 def filter_findings(findings: list[Finding], settings: Settings, sources: dict[str, bytes],
                     lines_out: dict[str, list[str]]) -> list[Finding]:
     kept = []
     for f in sorted(set(findings)):
-        if f.code != "LG001" and not settings.enabled(f.code, f.path):
+        if f.code != "LG001" and not settings.enabled(f.code, os.path.abspath(f.path)):
             continue
         lines = lines_out.get(f.path)
         if lines is None and f.path in sources:
             data = sources[f.path]
             try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
+                text = decode(data)
+            except (SyntaxError, UnicodeDecodeError, LookupError):
                 text = data.decode("latin-1")
             lines = lines_out[f.path] = text.splitlines()
         line = lines[f.line - 1] if lines and 0 < f.line <= len(lines) else ""
