@@ -218,6 +218,10 @@ class Project:
                 return value
             cls = self.resolve_dotted(t) if self.by_name else None
             if cls and cls[0] == "scope" and cls[1].scopes[cls[2]].kind == "class":
+                # `self._publish` passed as a callable (a background task target): the bound method.
+                found = self.class_member(cls[1], cls[2], attr)
+                if found is not None and found[0].scopes[found[1]].kind == "def":
+                    return ("scope", found[0], found[1])
                 return self.self_attribute(cls[1], cls[2], attr)
         return None
 

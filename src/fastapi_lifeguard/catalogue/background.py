@@ -1,0 +1,24 @@
+"""Background tasks (LG401): calls that do not raise in practice, so a task made only of
+them (plus guarded work) needs no `try`.
+
+Everything else a task calls is assumed able to raise: the task runs after the response,
+so an exception there is only a log line ("Exception in ASGI application") and the later
+tasks of the same request never run (SPEC §2). Users name their own catch-and-log
+decorators with `background-task-guards`.
+"""
+
+from __future__ import annotations
+
+NON_RAISING_CALLS: frozenset[str] = frozenset({
+    "builtins.print", "builtins.isinstance", "builtins.issubclass", "builtins.repr", "builtins.id",
+    "builtins.hasattr", "builtins.callable", "builtins.len", "builtins.str", "builtins.bool",
+    "builtins.type", "builtins.super",
+    "time.time", "time.monotonic", "time.perf_counter", "time.sleep", "asyncio.sleep",
+})
+
+# `logger.info(...)`: logging reports its own errors instead of raising (`logging.raiseExceptions`
+# only prints), so log calls on a logger-like receiver are treated as non-raising.
+LOG_METHODS: frozenset[str] = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "success", "trace",
+})
+LOG_MODULES: tuple[str, ...] = ("logging.", "loguru.", "structlog.")
