@@ -16,6 +16,8 @@ from a sessionmaker (`AsyncSessionLocal()`, `Session(engine)`), `pool.acquire()`
 
 from __future__ import annotations
 
+from .framework import CACHE_DECORATORS
+
 # kind -> (what the call does, how to fix it)
 KINDS: dict[str, tuple[str, str]] = {
     "http": ("builds an HTTP client with its own connection pool",
@@ -117,3 +119,12 @@ SHARED_POOL_KWARGS: dict[str, frozenset[str]] = {
     "anthropic.Anthropic": frozenset({"http_client"}),
     "anthropic.AsyncAnthropic": frozenset({"http_client"}),
 }
+
+# A function decorated with one of these builds its result once (or once per key/TTL): what
+# it creates is memoised, not per request. Wider than `framework.CACHE_DECORATORS` because
+# TTL caches for coroutines (aiocache) are correct there and must not feed LG207.
+MEMOISING_DECORATORS: frozenset[str] = CACHE_DECORATORS | frozenset({
+    "aiocache.cached", "aiocache.decorators.cached", "aiocache.cached_stampede",
+    "async_lru.alru_cache", "asyncache.cached", "cachetools_async.cached",
+    "cachetools.func.ttl_cache", "cachetools.func.lfu_cache", "cachetools.func.rr_cache",
+})

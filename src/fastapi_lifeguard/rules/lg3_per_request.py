@@ -16,8 +16,7 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
-from ..catalogue import framework as fw
-from ..catalogue.factories import FACTORIES, KINDS, SHARED_POOL_KWARGS
+from ..catalogue.factories import FACTORIES, KINDS, MEMOISING_DECORATORS, SHARED_POOL_KWARGS
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.fastapi import DEPENDENCY, MIDDLEWARE, ROUTE, WEBSOCKET
@@ -30,6 +29,7 @@ PER_REQUEST = frozenset({ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE})
 _REQUEST_TYPES = frozenset({"starlette.requests.Request", "fastapi.Request", "fastapi.requests.Request",
                             "starlette.websockets.WebSocket", "fastapi.WebSocket", "fastapi.websockets.WebSocket"})
 _REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws"})
+_PROCESS, _OBJECT = 2, 1
 
 
 def check(analysis) -> Iterator[Finding]:
@@ -144,50 +144,59 @@ class _PerRequest:
 
     # ---- memoisation -------------------------------------------------------------
     def _memoised(self, m: ModuleModel, call: Call) -> bool:
-        """Stored in a module-level/global/app.state/self location behind a missing-check.
+        """Is what this call returns kept beyond the request?
 
-        The check is an `if` around the creation, or an early `return` before it (a function
-        with more than one `return`): `if key in _pools: return _pools[key]`.
+        Stored process-wide (a `global`, a module-level dict or object, `app.state`): kept,
+        with or without a missing-check — without one the route *replaces* the shared object
+        (a reload/reconfigure endpoint), which is not a per-request resource. Stored on
+        another object (`self._client`): kept only behind a missing-check (an `if` around the
+        creation, or an early `return` before it) and never in `__init__`, whose object is new.
         """
-        scope = m.scopes[call.scope]
-        if not (call.in_if or len(scope.returns) >= 2):
+        if call.stmt != "assign":
             return False
-        targets = call.targets if call.stmt in ("assign", "with", "asyncwith") else ()
-        for target in targets:
-            if self._persistent(m, call.scope, target):
-                return True
+        scope = m.scopes[call.scope]
+        checked = (call.in_if or len(scope.returns) >= 2) and scope.name != "__init__"
+        stores = list(call.targets)
+        for target in call.targets:
             if target.kind == "name" and not target.attrs:
                 # `client = Factory(); _clients[key] = client`
-                for stored, value, _line in scope.attr_stores:
-                    if value.kind == "name" and value.base == target.base and not value.attrs \
-                            and self._persistent(m, call.scope, stored):
-                        return True
+                stores.extend(stored for stored, value, _line in scope.attr_stores
+                              if value.kind == "name" and value.base == target.base and not value.attrs)
+        for target in stores:
+            lifetime = self._lifetime(m, call.scope, target)
+            if lifetime == _PROCESS or (lifetime == _OBJECT and checked):
+                return True
         return False
 
-    def _persistent(self, m: ModuleModel, sid: int, ref: Ref, into: bool = False) -> bool:
+    def _lifetime(self, m: ModuleModel, sid: int, ref: Ref, into: bool = False) -> int:
+        """How long a stored value lives: _PROCESS, _OBJECT (as long as its owner) or 0 (a local)."""
         if ref.kind == "sub":
-            return self._persistent(m, sid, ref.base, True)
+            return self._lifetime(m, sid, ref.base, True)  # type: ignore[arg-type]
         if ref.kind != "name":
-            return False
+            return 0
         scope = m.scopes[sid]
         root = ref.base
         if root in scope.globals:
-            return True
+            return _PROCESS
         if not ref.attrs and not into:
-            return False  # a plain local
+            return 0  # a plain local
         bindings = scope.bindings.get(root)
         if not bindings:
-            return True  # a module-level or enclosing object
+            return _PROCESS  # a module-level (or enclosing) object
         params = [b for b in bindings if b.kind == "param"]
         if not params:
-            return False  # an object made in this function
-        if ref.attrs[:1] == ("state",):
-            # `request.state` lives one request; `app.state` (or `request.app.state`) lives on.
+            return 0  # an object made in this function
+        attrs = ref.attrs
+        if attrs[:1] == ("state",):
+            # `request.state` lives one request; `app.state` lives as long as the app.
             param = scope.params[params[0].value]
             t = self.project.annotation_type(m, scope.parent, param.annotation) if param.annotation else None
             if t in _REQUEST_TYPES or (t is None and root in _REQUEST_NAMES):
-                return False
-        return True
+                return 0
+            return _PROCESS
+        if "state" in attrs:
+            return _PROCESS  # `request.app.state.x`
+        return _OBJECT
 
     # ---- helpers -----------------------------------------------------------------
     def helper(self, callee: Callee) -> tuple[tuple[str, ...], str, str] | None:
@@ -201,7 +210,7 @@ class _PerRequest:
         self._reach[key] = None  # cycles build nothing new
         scope = m.scopes[sid]
         result = None
-        if scope.kind == "def" and not self.analysis.fastapi.decorated_with(m, sid, fw.CACHE_DECORATORS):
+        if scope.kind == "def" and not self.analysis.fastapi.decorated_with(m, sid, MEMOISING_DECORATORS):
             for cid in scope.calls:
                 call = m.calls[cid]
                 hit = self.made(m, call)
@@ -209,6 +218,8 @@ class _PerRequest:
                     shown = hit[0].strip("`")
                     result = ((f"{shown} ({os.path.basename(m.path)}:{call.line})",), hit[1], hit[2])
                     break
+                if call.id < 0 or self._memoised(m, call):
+                    continue  # `_cache[key] = Helper(...)` behind a missing-check
                 inner = self.project.callee(m, call)
                 deeper = self.helper(inner)
                 if deeper is not None:
@@ -222,7 +233,7 @@ class _PerRequest:
         if hit is not None:
             shown, what, fix = hit
             return _finding(m, call, f"{shown} {what} on every request, in {where}", fix)
-        if call.id < 0:
+        if call.id < 0 or self._memoised(m, call):
             return None
         callee = self.project.callee(m, call)
         reach = self.helper(callee)
