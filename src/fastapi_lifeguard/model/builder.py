@@ -102,7 +102,8 @@ class _Builder:
                 return OTHER
             return Ref("lambda", self._scope_id(e), line=e.lineno, col=e.col_offset)
         if isinstance(e, (ast.List, ast.Tuple, ast.Set)):
-            return Ref("seq", items=tuple(self.ref(x, ann, in_string) for x in e.elts), line=e.lineno, col=e.col_offset)
+            return Ref("seq", items=tuple(self.ref(x, ann, in_string) for x in e.elts), op=type(e).__name__,
+                       line=e.lineno, col=e.col_offset)
         if isinstance(e, ast.Dict):
             keys = tuple(self.ref(k) if k is not None else OTHER for k in e.keys)
             return Ref("dict", items=keys + tuple(self.ref(v) for v in e.values), line=e.lineno, col=e.col_offset)

@@ -15,7 +15,7 @@ class Ref:
 
     kind: "name" (base = root name, attrs = the dotted rest), "call" (base = call id),
     "binop" (base = left Ref, op), "sub" (base = Ref, items = index Refs), "const" (base =
-    value), "lambda" (base = scope id), "seq" (items), "dict" (items = keys then values),
+    value), "lambda" (base = scope id), "seq" (items; op = "List"/"Tuple"/"Set"), "dict" (items = keys then values),
     "other".
     """
 
