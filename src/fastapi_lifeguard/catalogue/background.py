@@ -31,3 +31,7 @@ NON_RAISING_CALLS: frozenset[str] = frozenset({
 _LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "success", "trace")
 LOG_METHODS: frozenset[str] = frozenset({*_LEVELS, *("a" + level for level in _LEVELS)})  # structlog: `await logger.ainfo()`
 LOG_MODULES: tuple[str, ...] = ("logging.", "loguru.", "structlog.")
+
+# A bare `raise` in a handler for these lets cancellation and shutdown propagate, which is
+# what a task must do: it is not an error a guard should have swallowed.
+PROPAGATED_EXCEPTIONS: frozenset[str] = frozenset({"CancelledError", "KeyboardInterrupt", "SystemExit", "GeneratorExit"})

@@ -89,6 +89,8 @@ class Raise:
     line: int
     col: int
     guarded: bool
+    bare: bool = False  # `raise` with no exception: re-raises the one being handled
+    handler: tuple[str, ...] = ()  # names caught by the innermost enclosing `except` clause
 
 
 @dataclass(slots=True)

@@ -78,6 +78,7 @@ class _PerRequest:
             self.table[name] = (f"builds `{name}` (listed in resource-factories)",
                                 advice or "create it once in the lifespan and reuse it")
         self._reach: dict[tuple[int, int], tuple[tuple[str, ...], str, str] | None] = {}
+        self._escape_memo: dict[tuple, bool] = {}
 
     def entry(self, target: str | None) -> tuple[str, str] | None:
         if target is None:
@@ -166,7 +167,67 @@ class _PerRequest:
             lifetime = self._lifetime(m, call.scope, target)
             if lifetime == _PROCESS or (lifetime == _OBJECT and checked):
                 return True
-        return False
+        return any(target.kind == "name" and not target.attrs and self._escapes(m, call.scope, target.base)
+                   for target in call.targets)
+
+    def _escapes(self, m: ModuleModel, sid: int, name: str, owner_lives: bool = False, depth: int = 0) -> bool:
+        """Is the local/parameter `name` handed to something that outlives the request?
+
+        `_attach(cache)` → `registry.attach(cache)` → `self.cache = cache` on a module-level
+        registry: the object is published process-wide (a reconfigure endpoint), not dropped
+        after the request. `owner_lives`: `self` in this method is a process-wide object.
+        """
+        key = (id(m), sid, name, owner_lives)
+        found = self._escape_memo.get(key)
+        if found is not None:
+            return found
+        self._escape_memo[key] = False  # cycles
+        scope = m.scopes[sid]
+        result = False
+        self_name = scope.params[0].name if owner_lives and scope.params else None
+        for target, value, _line in scope.attr_stores:
+            if value.kind == "name" and value.base == name and not value.attrs:
+                lifetime = self._lifetime(m, sid, target)
+                root = target.base.base if target.kind == "sub" and isinstance(target.base, Ref) else target.base
+                if lifetime == _PROCESS or (lifetime == _OBJECT and root == self_name):
+                    result = True
+                    break
+        if not result and depth < 4:
+            for cid in scope.calls:
+                call = m.calls[cid]
+                positions = [i for i, a in enumerate(call.args) if a.kind == "name" and a.base == name and not a.attrs]
+                keywords = [k for k, a in call.kwargs.items() if a.kind == "name" and a.base == name and not a.attrs]
+                if not (positions or keywords) or call.id < 0:
+                    continue
+                callee = self.project.callee(m, call)
+                if callee.module is None or callee.scope < 0:
+                    continue
+                target_scope = callee.module.scopes[callee.scope]
+                func = call.func
+                bound = bool(func.attrs) and callee.module.scopes[target_scope.parent].kind == "class"
+                receiver_lives = bound and func.kind == "name" and self._lifetime(
+                    m, sid, Ref("name", func.base, func.attrs[:-1]), into=True) == _PROCESS
+                offset = 1 if bound else 0
+                names = [target_scope.params[i + offset].name for i in positions if i + offset < len(target_scope.params)]
+                names += keywords
+                if any(self._escapes(callee.module, callee.scope, p, receiver_lives, depth + 1) for p in names):
+                    result = True
+                    break
+        self._escape_memo[key] = result
+        return result
+
+    def _caches_result(self, m: ModuleModel, sid: int) -> bool:
+        """A hand-written cache: `return CACHE[key]` and `CACHE[key] = ...` on a process-wide
+        container. Its body (and whatever client it builds) runs once per key, not per request."""
+        scope = m.scopes[sid]
+        cached = {(r.base.base, r.base.attrs) for r in scope.returns
+                  if r.kind == "sub" and isinstance(r.base, Ref) and r.base.kind == "name"
+                  and self._lifetime(m, sid, r) == _PROCESS}
+        if not cached:
+            return False
+        return any(target.kind == "sub" and isinstance(target.base, Ref) and target.base.kind == "name"
+                   and (target.base.base, target.base.attrs) in cached
+                   for target, _value, _line in scope.attr_stores)
 
     def _lifetime(self, m: ModuleModel, sid: int, ref: Ref, into: bool = False) -> int:
         """How long a stored value lives: _PROCESS, _OBJECT (as long as its owner) or 0 (a local)."""
@@ -210,7 +271,8 @@ class _PerRequest:
         self._reach[key] = None  # cycles build nothing new
         scope = m.scopes[sid]
         result = None
-        if scope.kind == "def" and not self.analysis.fastapi.decorated_with(m, sid, MEMOISING_DECORATORS):
+        if (scope.kind == "def" and not self.analysis.fastapi.decorated_with(m, sid, MEMOISING_DECORATORS)
+                and not self._caches_result(m, sid)):
             for cid in scope.calls:
                 call = m.calls[cid]
                 hit = self.made(m, call)

@@ -13,7 +13,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.background import LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS
+from ..catalogue.background import LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS, PROPAGATED_EXCEPTIONS
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.fastapi import BackgroundUse
@@ -111,7 +111,7 @@ class _Background:
             return None
         where = os.path.basename(m.path)
         for r in scope.raises:
-            if not r.guarded:
+            if not r.guarded and not (r.bare and PROPAGATED_EXCEPTIONS.intersection(r.handler)):
                 return f"`raise` at {where}:{r.line}"
         fallback = None
         for cid in scope.calls:
