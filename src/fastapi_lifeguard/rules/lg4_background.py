@@ -304,6 +304,8 @@ class _Background:
                 continue  # shadowed in a nested function
             for cid in scope.calls:
                 call = m.calls[cid]
+                if call.func.kind == "name" and call.func.base == name and not call.func.attrs:
+                    return True  # `await tasks()` runs them by hand
                 if any(_mentions(r, name) for r in (*call.args, *call.kwargs.values())):
                     return True
             if any(_mentions(r, name) for r in scope.returns):
