@@ -91,4 +91,7 @@ TRACKED_TYPES: frozenset[str] = frozenset({
     "sqlalchemy.ext.asyncio.AsyncSession", "redis.asyncio.Redis", "httpx.AsyncClient",
     "fastapi.FastAPI", "fastapi.APIRouter", "fastapi.BackgroundTasks",
     "sqlalchemy.Engine", "sqlalchemy.Connection",
+    # in-memory objects whose methods do not raise in practice (LG401)
+    "asyncio.Queue", "collections.deque", "contextvars.ContextVar",
+    "builtins.list", "builtins.dict", "builtins.set",
 })

@@ -27,6 +27,14 @@ def _catches_broadly(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+def _handler_names(handler: ast.ExceptHandler) -> tuple[str, ...]:
+    kind = handler.type
+    if kind is None:
+        return ("BaseException",)
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    return tuple(n.id if isinstance(n, ast.Name) else n.attr for n in names if isinstance(n, (ast.Name, ast.Attribute)))
+
+
 class _Builder:
     def __init__(self, path: str, module: str, is_package: bool) -> None:
         self.path = path
@@ -45,6 +53,7 @@ class _Builder:
         self.in_loop = False
         self.finally_try_depth = 0
         self.with_depth = 0
+        self.handler: tuple[str, ...] = ()
 
     # ---- ids -------------------------------------------------------------------------
     def _call_id(self, node: ast.Call) -> int:
@@ -102,7 +111,8 @@ class _Builder:
                 return OTHER
             return Ref("lambda", self._scope_id(e), line=e.lineno, col=e.col_offset)
         if isinstance(e, (ast.List, ast.Tuple, ast.Set)):
-            return Ref("seq", items=tuple(self.ref(x, ann, in_string) for x in e.elts), line=e.lineno, col=e.col_offset)
+            return Ref("seq", items=tuple(self.ref(x, ann, in_string) for x in e.elts), op=type(e).__name__,
+                       line=e.lineno, col=e.col_offset)
         if isinstance(e, ast.Dict):
             keys = tuple(self.ref(k) if k is not None else OTHER for k in e.keys)
             return Ref("dict", items=keys + tuple(self.ref(v) for v in e.values), line=e.lineno, col=e.col_offset)
@@ -154,14 +164,15 @@ class _Builder:
 
     def _enter(self, sid: int):
         saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-                 self.finally_try_depth, self.with_depth)
+                 self.finally_try_depth, self.with_depth, self.handler)
         self.scope, self.guard, self.in_finally, self.in_if = sid, False, False, False
         self.loop_var, self.in_loop, self.finally_try_depth, self.with_depth = None, False, 0, 0
+        self.handler = ()
         return saved
 
     def _leave(self, saved) -> None:
         (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-         self.finally_try_depth, self.with_depth) = saved
+         self.finally_try_depth, self.with_depth, self.handler) = saved
 
     def _qualname(self, name: str) -> str:
         parent = self.scopes[self.scope]
@@ -328,7 +339,8 @@ class _Builder:
     visit_YieldFrom = _visit_yield
 
     def visit_Raise(self, node: ast.Raise) -> None:
-        self.scopes[self.scope].raises.append(Raise(node.lineno, node.col_offset, self.guard))
+        self.scopes[self.scope].raises.append(
+            Raise(node.lineno, node.col_offset, self.guard, node.exc is None, self.handler))
         for child in ast.iter_child_nodes(node):
             self.visit(child)
 
@@ -346,12 +358,15 @@ class _Builder:
         if node.finalbody:
             self.finally_try_depth -= 1
         self.guard = saved_guard
+        saved_handler = self.handler
         for handler in node.handlers:
             if handler.type is not None:
                 self.visit(handler.type)
             if handler.name:
                 self.bind(handler.name, Binding("other", None, handler.lineno))
+            self.handler = _handler_names(handler)
             self.visit_many(handler.body)
+        self.handler = saved_handler
         self.visit_many(node.orelse)
         saved_finally = self.in_finally
         self.in_finally = True

@@ -161,6 +161,12 @@ class FastAPIModel:
             m, sid = value[1], value[2]
             if m.scopes[sid].kind == "def":
                 self.contexts.setdefault((id(m), sid), set()).add(context)
+            elif m.scopes[sid].kind == "class" and context == DEPENDENCY:
+                # `Depends(Checker)`: FastAPI builds a new instance per request, so `__init__`
+                # runs per request like a dependency function.
+                found = self.project.class_member(m, sid, "__init__")
+                if found:
+                    self.contexts.setdefault((id(found[0]), found[1]), set()).add(context)
         elif value[0] == "inst" and context == DEPENDENCY:
             # `Depends(checker)` with `checker = Checker()`: FastAPI calls `checker.__call__`.
             cls = self.project.resolve_dotted(value[1])
@@ -213,6 +219,9 @@ class FastAPIModel:
                 for dec in scope.decorators:
                     if dec.kind == "call":
                         self._decorator(m, scope.id, m.calls[dec.base])
+                for param in scope.params:
+                    if param.annotation is not None:
+                        self._bare_depends(m, scope.parent, param)
             elif scope.kind == "class" and scope.bases:
                 bases = project.class_bases(m, scope.id)
                 if bases & fw.MIDDLEWARE_BASES:
@@ -239,6 +248,23 @@ class FastAPIModel:
                 kind = self.app_kind(value)
                 if kind:
                     self._app(m, call, kind)
+
+    def _bare_depends(self, m: ModuleModel, sid: int, param) -> None:
+        """`x: Checker = Depends()` / `Annotated[Checker, Depends()]`: the annotation is the dependency."""
+        project = self.project
+        found = None
+        if param.default is not None and param.default.kind == "call":
+            found = (m, m.calls[param.default.base])
+        if found is None or found[1].id < 0:
+            found = project.annotated_dependency(m, sid, param.annotation)
+        if found is None:
+            return
+        dm, call = found
+        if call.args or "dependency" in call.kwargs or project.callee(dm, call).target not in fw.DEPENDS:
+            return
+        t = project.annotation_type(m, sid, param.annotation)
+        if t is not None and project.by_name:
+            self._mark(project.resolve_dotted(t), DEPENDENCY)
 
     def _decorator(self, m: ModuleModel, sid: int, call: Call) -> None:
         func = call.func

@@ -22,6 +22,7 @@ from ..catalogue.types import ATTRIBUTE_RESULTS, CALL_RESULTS, DIVIDABLE_TYPES, 
 from .records import Call, ModuleModel, Ref, Scope
 
 _BUILTINS = frozenset(dir(builtins))
+_LITERAL_TYPES = {"List": "builtins.list", "Set": "builtins.set", "Tuple": "builtins.tuple"}
 _MAX_DEPTH = 12
 
 
@@ -184,8 +185,14 @@ class Project:
                 value = self.member(base, "*")
             elif base and base[0] == "ext" and base[1] in fw.ANNOTATED | fw.OPTIONAL:
                 value = ("ann", m, sid, ref)
+            elif base and base[0] == "ext" and base[1].rsplit(".", 1)[-1][:1].isupper():
+                value = base  # a parametrised class: `ContextVar[str]("x")` builds a ContextVar
             else:
                 value = None
+        elif kind == "seq" and ref.op in _LITERAL_TYPES:
+            value = ("inst", _LITERAL_TYPES[ref.op])
+        elif kind == "dict":
+            value = ("inst", "builtins.dict")
         else:
             return None
         for attr in ref.attrs:
@@ -218,6 +225,10 @@ class Project:
                 return value
             cls = self.resolve_dotted(t) if self.by_name else None
             if cls and cls[0] == "scope" and cls[1].scopes[cls[2]].kind == "class":
+                # `self._publish` passed as a callable (a background task target): the bound method.
+                found = self.class_member(cls[1], cls[2], attr)
+                if found is not None and found[0].scopes[found[1]].kind == "def":
+                    return ("scope", found[0], found[1])
                 return self.self_attribute(cls[1], cls[2], attr)
         return None
 

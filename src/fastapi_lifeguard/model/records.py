@@ -15,7 +15,7 @@ class Ref:
 
     kind: "name" (base = root name, attrs = the dotted rest), "call" (base = call id),
     "binop" (base = left Ref, op), "sub" (base = Ref, items = index Refs), "const" (base =
-    value), "lambda" (base = scope id), "seq" (items), "dict" (items = keys then values),
+    value), "lambda" (base = scope id), "seq" (items; op = "List"/"Tuple"/"Set"), "dict" (items = keys then values),
     "other".
     """
 
@@ -89,6 +89,8 @@ class Raise:
     line: int
     col: int
     guarded: bool
+    bare: bool = False  # `raise` with no exception: re-raises the one being handled
+    handler: tuple[str, ...] = ()  # names caught by the innermost enclosing `except` clause
 
 
 @dataclass(slots=True)

@@ -1,0 +1,37 @@
+"""Background tasks (LG401): calls that do not raise in practice, so a task made only of
+them (plus guarded work) needs no `try`.
+
+Everything else a task calls is assumed able to raise: the task runs after the response,
+so an exception there is only a log line ("Exception in ASGI application") and the later
+tasks of the same request never run (SPEC §2). Users name their own catch-and-log
+decorators with `background-task-guards`.
+"""
+
+from __future__ import annotations
+
+NON_RAISING_CALLS: frozenset[str] = frozenset({
+    "builtins.print", "builtins.isinstance", "builtins.issubclass", "builtins.repr", "builtins.id",
+    "builtins.hasattr", "builtins.callable", "builtins.len", "builtins.str", "builtins.bool",
+    "builtins.type", "builtins.super",
+    "time.time", "time.monotonic", "time.perf_counter", "time.sleep", "asyncio.sleep",
+    "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
+    "uuid.uuid1", "uuid.uuid4", "logging.getLogger",
+    # in-memory containers (receiver type known): enqueue/append/lookup do not fail
+    "asyncio.Queue.put", "asyncio.Queue.qsize", "asyncio.Queue.empty",
+    "collections.deque.append", "collections.deque.appendleft",
+    "builtins.list.append", "builtins.list.insert", "builtins.list.copy", "builtins.list.clear",
+    "builtins.dict.get", "builtins.dict.setdefault", "builtins.dict.items", "builtins.dict.keys",
+    "builtins.dict.values", "builtins.dict.copy", "builtins.dict.clear",
+    "builtins.set.add", "builtins.set.discard", "builtins.set.clear",
+    "contextvars.ContextVar.get", "contextvars.ContextVar.set",
+})
+
+# `logger.info(...)`: logging reports its own errors instead of raising (`logging.raiseExceptions`
+# only prints), so log calls on a logger-like receiver are treated as non-raising.
+_LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "success", "trace")
+LOG_METHODS: frozenset[str] = frozenset({*_LEVELS, *("a" + level for level in _LEVELS)})  # structlog: `await logger.ainfo()`
+LOG_MODULES: tuple[str, ...] = ("logging.", "loguru.", "structlog.")
+
+# A bare `raise` in a handler for these lets cancellation and shutdown propagate, which is
+# what a task must do: it is not an error a guard should have swallowed.
+PROPAGATED_EXCEPTIONS: frozenset[str] = frozenset({"CancelledError", "KeyboardInterrupt", "SystemExit", "GeneratorExit"})
