@@ -38,7 +38,8 @@ def test_every_rule_has_a_complete_page(rule: Rule):
     text = path.read_text(encoding="utf-8")
     assert text.startswith(f"# {rule.name} ({rule.code})\n")
     headings = re.findall(r"^## (.+)$", text, re.M)
-    assert headings == SECTIONS
+    # ruff's sections, in ruff's order; a page may add its own (e.g. "Not reported") between them.
+    assert [h for h in headings if h in SECTIONS] == SECTIONS
     body = sections(text)
     for name in SECTIONS:
         assert body[name].strip(), f"{rule.code}: empty section {name!r}"

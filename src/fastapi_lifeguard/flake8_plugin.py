@@ -25,7 +25,7 @@ class LifeguardChecker:
         for option in SHARED_OPTIONS:
             optmanager.add_option(
                 f"--lifeguard-{option.name}", default=None, parse_from_config=True,
-                comma_separated_list=option.is_list, help=option.help,
+                comma_separated_list=option.kind == "list", help=option.help,
             )
         optmanager.extend_default_ignore(sorted(DEFAULT_OFF))
 
