@@ -69,8 +69,8 @@ class Param:
 
 @dataclass(slots=True)
 class Binding:
-    kind: str  # import | assign | param | def | class | with | other
-    value: object = None  # import: dotted; assign/with: Ref; param: index; def/class: scope id
+    kind: str  # import | assign | param | def | class | with | loop | other
+    value: object = None  # import: dotted; assign/with: Ref; loop: the iterable's Ref; param: index; def/class: scope id
     line: int = 0
     annotation: Ref | None = None
 
@@ -116,6 +116,11 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     attr_stores: list[tuple[Ref, Ref, int]] = field(default_factory=list)  # (target, value, line)
+    # Where each name is read, as (line, col), except in tests (`if x`, `x is None`): a use
+    # that no other record explains lets a value escape (LG2 precision).
+    loads: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    withs: list[tuple[Ref, bool]] = field(default_factory=list)  # (context expression, async)
+    awaits: list[Ref] = field(default_factory=list)  # awaited expressions that are not calls
 
     @property
     def is_generator(self) -> bool:
