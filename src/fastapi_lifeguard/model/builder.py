@@ -321,7 +321,8 @@ class _Builder:
     def _visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         value = self.ref(node.value) if node.value is not None else None
         self.scopes[self.scope].yields.append(
-            Yield(node.lineno, node.col_offset, self.finally_try_depth > 0, self.with_depth > 0, value))
+            Yield(node.lineno, node.col_offset, self.finally_try_depth > 0, self.with_depth > 0, value,
+                  node.end_lineno or node.lineno, node.end_col_offset or node.col_offset))
         if node.value is not None:
             self._role(node.value, stmt="yield")
             self.visit(node.value)
@@ -423,6 +424,9 @@ class _Builder:
     def _bind_loop_target(self, target: ast.AST, iterable: Ref, line: int) -> None:
         if isinstance(target, ast.Name):
             self.bind(target.id, Binding("loop", iterable, line))
+        elif isinstance(target, (ast.Tuple, ast.List)):  # `for name, pool in pools.items()`
+            for elt in target.elts:
+                self._bind_loop_target(elt, iterable, line)
         else:
             self.bind_target(target, "other", None, line)
 

@@ -82,6 +82,8 @@ class Yield:
     in_finally_try: bool  # inside the body of a try that has a finally
     in_with: bool  # inside a with/async with body
     value: Ref | None = None
+    end_line: int = 0  # end of the yield expression: calls before it run before the yield
+    end_col: int = 0
 
 
 @dataclass(slots=True)
@@ -140,3 +142,15 @@ class ModuleModel:
 
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]
+
+    def binding_scope(self, sid: int, name: str) -> int | None:
+        """The scope whose binding `name` refers to when read in `sid` (None: builtin or unbound)."""
+        start = sid
+        while sid >= 0:
+            scope = self.scopes[sid]
+            if name in scope.globals:
+                return 0
+            if (scope.kind != "class" or sid == start) and name in scope.bindings:
+                return sid
+            sid = scope.parent
+        return None

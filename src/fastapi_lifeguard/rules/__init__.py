@@ -6,6 +6,6 @@ Find a rule from its code: `LG1xx` lives in `lg1_event_loop.py`, `LG2xx` in
 
 from __future__ import annotations
 
-from . import lg1_event_loop
+from . import lg1_event_loop, lg2_lifecycle
 
-RULE_MODULES = (lg1_event_loop,)
+RULE_MODULES = (lg1_event_loop, lg2_lifecycle)
