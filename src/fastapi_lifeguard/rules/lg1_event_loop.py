@@ -118,8 +118,8 @@ class _Blocking:
         reach = self.helper(callee)
         if reach is not None:
             chain, what, fix = reach
-            name = m.scopes[callee.scope].name if callee.module is not None else "?"
-            if m.scopes[callee.scope].name == "__init__" and callee.target:
+            name = callee.module.scopes[callee.scope].name if callee.module is not None else "?"
+            if name == "__init__" and callee.target:
                 name = callee.target.rsplit(".", 1)[-1]
             path = " → ".join((f"{name}()", *chain))
             fix = f"run it in a thread with `await asyncio.to_thread({name}, ...)`, or make it async: {fix}"
