@@ -86,7 +86,7 @@ class _Blocking:
                     break
                 deeper = self.helper(inner)
                 if deeper is not None:
-                    name = m.scopes[inner.scope].name
+                    name = inner.module.scopes[inner.scope].name
                     result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
                     break
         self._reach[key] = result
