@@ -46,6 +46,7 @@ class _Builder:
         self.finally_try_depth = 0
         self.with_depth = 0
         self.test_depth = 0
+        self.in_handler = False
 
     # ---- ids -------------------------------------------------------------------------
     def _call_id(self, node: ast.Call) -> int:
@@ -155,15 +156,15 @@ class _Builder:
 
     def _enter(self, sid: int):
         saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-                 self.finally_try_depth, self.with_depth, self.test_depth)
+                 self.finally_try_depth, self.with_depth, self.test_depth, self.in_handler)
         self.scope, self.guard, self.in_finally, self.in_if = sid, False, False, False
         self.loop_var, self.in_loop, self.finally_try_depth, self.with_depth = None, False, 0, 0
-        self.test_depth = 0
+        self.test_depth, self.in_handler = 0, False
         return saved
 
     def _leave(self, saved) -> None:
         (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-         self.finally_try_depth, self.with_depth, self.test_depth) = saved
+         self.finally_try_depth, self.with_depth, self.test_depth, self.in_handler) = saved
 
     def _qualname(self, name: str) -> str:
         parent = self.scopes[self.scope]
@@ -378,12 +379,15 @@ class _Builder:
         if node.finalbody:
             self.finally_try_depth -= 1
         self.guard = saved_guard
+        saved_handler = self.in_handler
+        self.in_handler = True
         for handler in node.handlers:
             if handler.type is not None:
                 self.visit(handler.type)
             if handler.name:
                 self.bind(handler.name, Binding("other", None, handler.lineno))
             self.visit_many(handler.body)
+        self.in_handler = saved_handler
         self.visit_many(node.orelse)
         saved_finally = self.in_finally
         self.in_finally = True
@@ -486,7 +490,7 @@ class _Builder:
             awaited=bool(role.get("awaited")), parent=role.get("parent", -1),
             parent_pos=role.get("parent_pos"), stmt=role.get("stmt", "other"),
             targets=role.get("targets", ()), guarded=self.guard, in_finally=self.in_finally,
-            in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
+            in_handler=self.in_handler, in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)

@@ -368,11 +368,36 @@ class FastAPIModel:
             if cls is not None:
                 self._mark_class(project.value_of(m, call.scope, cls), ("dispatch", "__call__"), MIDDLEWARE)
 
+    def lifespan_values(self, m: ModuleModel, sid: int, ref: Ref) -> list:
+        """What `lifespan=` names: a function, or the nested functions a factory returns
+        (`lifespan=get_lifespan(version=...)`, also through one local name)."""
+        project = self.project
+        value = project.value_of(m, sid, ref)
+        if value and value[0] == "scope":
+            return [value]
+        if ref.kind == "name" and not ref.attrs:
+            bsid = m.binding_scope(sid, ref.base)
+            bindings = m.scopes[bsid].bindings.get(ref.base, []) if bsid is not None else []
+            if len(bindings) == 1 and bindings[0].kind == "assign" and isinstance(bindings[0].value, Ref):
+                ref, sid = bindings[0].value, bsid
+        if ref.kind != "call" or ref.attrs or m.calls[ref.base].id < 0:
+            return []
+        callee = project.callee(m, m.calls[ref.base])
+        if callee.module is None or callee.scope < 0 or callee.module.scopes[callee.scope].kind != "def":
+            return []
+        found = []
+        for r in callee.module.scopes[callee.scope].returns:
+            inner = project.value_of(callee.module, callee.scope, r)
+            if inner and inner[0] == "scope":
+                found.append(inner)
+        return found
+
     def _app(self, m: ModuleModel, call: Call, kind: str) -> None:
         project = self.project
         lifespan = call.kwargs.get("lifespan")
         if lifespan is not None and not (lifespan.kind == "const" and lifespan.base is None):
-            self._mark(project.value_of(m, call.scope, lifespan), LIFESPAN)
+            for value in self.lifespan_values(m, call.scope, lifespan):
+                self._mark(value, LIFESPAN)
         for key, event in (("on_startup", "startup"), ("on_shutdown", "shutdown")):
             handlers = call.kwargs.get(key)
             if handlers is not None and handlers.kind == "seq":

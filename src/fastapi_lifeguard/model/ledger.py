@@ -111,7 +111,8 @@ class Ledger:
     def _roles(self) -> None:
         """Lifespan-like functions (with a `yield`), startup and shutdown code, reached by calls."""
         project, fastapi = self.project, self.fastapi
-        self.lifespans: dict[tuple[int, int], tuple[int, int]] = {}  # -> position of the first yield
+        self.lifespans: dict[tuple[int, int], tuple[int, int]] = {}  # -> end of the first yield
+        self.app_lifespans: set[tuple[int, int]] = set()  # given to `lifespan=` (the rest are entered from one)
         self.startup_handlers: set[tuple[int, int]] = set()
         self.shutdown_handlers: set[tuple[int, int]] = set()
         self.startup_helpers: set[tuple[int, int]] = set()
@@ -125,6 +126,7 @@ class Ledger:
             scope = m.scopes[key[1]]
             if LIFESPAN in contexts and scope.is_generator:
                 self._add_lifespan(m, scope)
+                self.app_lifespans.add(key)
                 startup.append(key)
                 shutdown.append(key)
             if STARTUP in contexts:
@@ -140,6 +142,8 @@ class Ledger:
                 key = queue.pop()
                 m = self.by_id[key[0]]
                 for call in self.part_calls(m, key[1], part):
+                    if call.parent >= 0 and self._starts_task(m, m.calls[call.parent]):
+                        continue  # `create_task(worker())`: the body runs as a task, not as startup code
                     callee = project.callee(m, call)
                     if callee.module is None or callee.scope < 0:
                         continue
@@ -161,6 +165,12 @@ class Ledger:
                     queue.append(target)
         self.escape_scope = (set(self.lifespans) | self.startup_handlers | self.shutdown_handlers
                              | self.startup_helpers | self.shutdown_helpers)
+
+    def _starts_task(self, m: ModuleModel, call: Call) -> bool:
+        if self.project.callee(m, call).target in lc.TASK_FACTORIES:
+            return True
+        func = call.func
+        return bool(func.attrs) and func.attrs[-1] in lc.LOOP_TASK_METHODS
 
     def _add_lifespan(self, m: ModuleModel, scope: Scope) -> None:
         first = min((y.end_line, y.end_col) for y in scope.yields)
@@ -195,6 +205,11 @@ class Ledger:
             return True
         return (key in self.startup_helpers and key not in self.shutdown_helpers
                 and self.fastapi.is_startup_only(m, sid))
+
+    def startup_owner(self, key: tuple[int, int]) -> bool:
+        """A lifespan, or a context manager entered only while the app starts (`async with
+        db_lifespan(app):`); not a `session_scope()` that requests use too."""
+        return key in self.app_lifespans or self.fastapi.is_startup_only(self.by_id[key[0]], key[1])
 
     def role_of(self, m: ModuleModel, sid: int) -> str:
         key = (id(m), sid)
@@ -362,6 +377,14 @@ class Ledger:
                     for ref, contained in _flatten(b.value):
                         if ref.kind in ("name", "sub"):
                             self._add(Use("bind", m, sid, ref, None, (name, contained)))
+        for name, bindings in scope.bindings.items():
+            for b in bindings:
+                if b.kind == "loop" and isinstance(b.value, Ref):
+                    for ref, _contained in _flatten(b.value):
+                        if ref.kind in ("name", "sub"):
+                            # `for task in (self._a, self._b)` / `for pool in pools`: the loop
+                            # variable holds each one in turn.
+                            self._add(Use("bind", m, sid, ref, None, (name, False)))
         for ref, _is_async in scope.withs:
             if ref.kind in ("name", "sub"):
                 self._add(Use("with", m, sid, ref))
@@ -639,9 +662,10 @@ class Ledger:
         if kind == "await":
             return RELEASED if is_task else None
         if kind == "arg":
-            if not local and (id(use.m), use.sid) not in self.escape_scope:
-                return None
-            return self.classify_arg(use.m, use.sid, use.call, use.extra, is_task, follow)
+            verdict = self.classify_arg(use.m, use.sid, use.call, use.extra, is_task, follow)
+            if verdict == ESCAPED and not local and (id(use.m), use.sid) not in self.escape_scope:
+                return None  # a route handing `app.state.client` to a library does not own it
+            return verdict
         if kind == "store":
             target, _contained = use.extra
             if not follow:
@@ -650,8 +674,6 @@ class Ledger:
             return found[0] if found else ESCAPED
         if kind == "bind":
             name, contained = use.extra
-            if match == "item" and not contained:
-                return None  # `x = pools["a"]`: reading an item
             bsid = self.binding_scope(use.m, use.sid, name)
             if bsid is None:
                 return None
@@ -802,7 +824,7 @@ class Ledger:
     # ---- the ledger ---------------------------------------------------------------------
     def _collect(self) -> None:
         seen: set[tuple[int, int]] = set()
-        owners = [*self.lifespans, *self.startup_handlers,
+        owners = [*(k for k in self.lifespans if self.startup_owner(k)), *self.startup_handlers,
                   *(k for k in self.startup_helpers if self.fastapi.is_startup_only(self.by_id[k[0]], k[1]))]
         for key in owners:
             m = self.by_id[key[0]]
@@ -811,8 +833,8 @@ class Ledger:
                     continue
                 seen.add((id(m), call.id))
                 resource = self.resource_of_call(m, call)
-                if resource is None:
-                    continue
+                if resource is None or (resource.is_task and call.in_handler):
+                    continue  # a task started in an `except` block reports an error once; not a service
                 entry = Entry(m, call, key[1], self.role_of(m, key[1]), resource)
                 self._place(entry)
                 if entry.verdict == "":

@@ -54,6 +54,7 @@ class Call:
     targets: tuple[Ref, ...] = ()  # assignment targets when stmt == "assign"
     guarded: bool = False  # inside a try whose handler catches Exception
     in_finally: bool = False
+    in_handler: bool = False  # inside an `except` block (error paths: one-shot reports, not services)
     in_if: bool = False  # inside an if/while body (memoisation checks, conditional cleanup)
     in_loop: bool = False
     loop_var: Ref | None = None  # the innermost `for` loop's iterable, when in a loop

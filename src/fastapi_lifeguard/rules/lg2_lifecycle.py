@@ -197,6 +197,9 @@ def _bare_yield(ledger: Ledger) -> Iterator[Finding]:
     for (mid, sid), _first in ledger.lifespans.items():
         m = ledger.by_id[mid]
         scope = m.scopes[sid]
+        if (mid, sid) not in ledger.app_lifespans and not (
+                "lifespan" in scope.name.lower() and ledger.startup_owner((mid, sid))):
+            continue  # other context managers entered at startup are not lifespans
         last = max(scope.yields, key=lambda y: (y.line, y.col))
         if last.in_finally_try or last.in_with:
             continue
