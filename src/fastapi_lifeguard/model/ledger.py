@@ -50,10 +50,10 @@ def _strip(ref: Ref, n: int = 1) -> Ref:
 @dataclass(slots=True)
 class Use:
     kind: str  # release | release-ref | loop-release | arg | store | bind | with | await | yield | return
-    m: ModuleModel
+    m: ModuleModel = field(repr=False)
     sid: int
     ref: Ref  # the value used (for releases: the receiver; for loop releases: the registry)
-    call: Call | None = None
+    call: Call | None = field(default=None, repr=False)
     extra: object = None  # method, argument position, store target or bound name
 
 
@@ -72,7 +72,7 @@ class Resource:
 class Entry:
     """One resource made at startup."""
 
-    module: ModuleModel
+    module: ModuleModel = field(repr=False)
     call: Call
     owner: int  # the function whose code made it
     role: str  # "lifespan" | "startup" | "helper"
@@ -324,6 +324,7 @@ class Ledger:
         self.by_tail: dict[str, list[Use]] = {}
         self.by_scope: dict[tuple[int, int], list[Use]] = {}
         self.wild_releases: list[Use] = []  # releases on a receiver we cannot name
+        self.cancel_all: list[Use] = []  # `for t in asyncio.all_tasks(): t.cancel()`
         for m in self.project.modules:
             for scope in m.scopes:
                 self._index_scope(m, scope)
@@ -410,6 +411,10 @@ class Ledger:
             return
         for b in m.scopes[bsid].bindings.get(receiver.base, ()):
             if b.kind == "loop" and isinstance(b.value, Ref):
+                if method == "cancel" and b.value.kind == "call" and m.calls[b.value.base].id >= 0 \
+                        and self.project.callee(m, m.calls[b.value.base]).target == "asyncio.all_tasks":
+                    self.cancel_all.append(Use("release", m, sid, receiver, call, method))
+                    return
                 registry = self.registry_of(m, b.value)
                 if registry is not None:
                     self._add(Use("loop-release", m, sid, registry, call, method))
@@ -885,7 +890,7 @@ class Ledger:
             return
         if call.stmt == "expr":
             entry.place = "dropped"
-            entry.verdict = "leaked"
+            entry.verdict = "" if is_task else "leaked"  # a task may still be cancelled with all others
             return
         if call.stmt in ("return", "yield"):
             entry.verdict = ESCAPED
@@ -915,6 +920,8 @@ class Ledger:
         entry.verdict = ESCAPED
 
     def _settle(self, entry: Entry) -> str:
+        if entry.resource.is_task:
+            return self._settle_task(entry)
         verdicts = [self.fate(k, entry.resource.is_task, entry=entry) for k in entry.keys]
         if RELEASED in verdicts:
             return RELEASED
@@ -923,6 +930,34 @@ class Ledger:
         if any(k[0] == "local" and self._yielded(k) for k in entry.keys):
             entry.place = "yielded"
         return "leaked"
+
+    def _settle_task(self, entry: Entry) -> str:
+        """SPEC LG204: report a task that is neither kept nor cancelled/awaited. Kept: stored on
+        the app, an object, a global or a registry, or held by a lifespan's frame until shutdown."""
+        if any(not self.in_startup_part(u.m, u.sid, u.call.line, u.call.col) for u in self.cancel_all):
+            return RELEASED
+        if entry.place == "dropped":
+            return "leaked"
+        todo, seen = list(entry.keys), set()
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            if key[0] != "local" or key[:3] in self._lifespan_keys():
+                return "kept"
+            for use, match in self.uses_of(key):
+                verdict = self._classify(key, use, match, True, True, False, entry)
+                if verdict in (RELEASED, ESCAPED):
+                    return verdict
+                if isinstance(verdict, tuple):
+                    todo.append(verdict)
+            if self._unexplained(key):
+                return ESCAPED
+        return "leaked"
+
+    def _lifespan_keys(self) -> set[tuple]:
+        return {("local", k[0], k[1]) for k in self.lifespans}
 
     def _yielded(self, key: Key) -> bool:
         for use, _match in self.uses_of(key):

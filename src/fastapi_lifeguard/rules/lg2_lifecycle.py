@@ -123,12 +123,11 @@ def _task_finding(ledger: Ledger, entry: Entry) -> Finding:
         what = (f"the task from `{factory}(...)` is not kept: the event loop holds only a weak reference, "
                 f"it can vanish mid-run and nothing cancels it at shutdown")
         fix = f"keep it (`app.state.task = {factory}(...)`) and `task.cancel()` {where}"
-    elif entry.place == "registry":
-        what = f"the tasks kept in `{entry.shown}` ({_made(entry)}) are never cancelled or awaited at shutdown"
-        fix = f"`for task in {entry.shown}: task.cancel()` {where}"
     else:
-        what = f"task `{entry.shown}` ({_made(entry)}) is never cancelled or awaited at shutdown"
-        fix = f"`{entry.shown}.cancel()` {where}"
+        owner = m.scopes[entry.owner].name
+        what = (f"task `{entry.shown}` ({_made(entry)}) is not kept: the name is gone when `{owner}` returns, "
+                f"so the loop may collect it mid-run and nothing can cancel it at shutdown")
+        fix = f"keep it (`app.state.{entry.shown} = ...`) and `.cancel()` it {where}"
     return _finding(m, call.line, call.col, "LG204", what, fix, call.end_line, call.end_col)
 
 
