@@ -934,8 +934,10 @@ class Ledger:
     def _settle_task(self, entry: Entry) -> str:
         """SPEC LG204: report a task that is neither kept nor cancelled/awaited. Kept: stored on
         the app, an object, a global or a registry, or held by a lifespan's frame until shutdown."""
-        if any(not self.in_startup_part(u.m, u.sid, u.call.line, u.call.col) for u in self.cancel_all):
-            return RELEASED
+        shutdown = set(self.lifespans) | self.shutdown_handlers | self.shutdown_helpers
+        if any((id(u.m), u.sid) in shutdown and not self.in_startup_part(u.m, u.sid, u.call.line, u.call.col)
+               for u in self.cancel_all):
+            return RELEASED  # the app's shutdown cancels every task (not some thread's own loop)
         if entry.place == "dropped":
             return "leaked"
         todo, seen = list(entry.keys), set()
