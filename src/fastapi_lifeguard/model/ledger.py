@@ -876,17 +876,16 @@ class Ledger:
                 entry.verdict = verdict or ESCAPED
             return
         if call.stmt == "assign":
-            if len(call.targets) != 1:
-                entry.verdict = ESCAPED
-                return
-            target = call.targets[0]
-            found = self.key_of_target(m, sid, target)
-            if found is None:
-                entry.verdict = ESCAPED
-                return
-            entry.keys.append(found[0])
-            entry.shown = text(target.base if found[1] and target.kind == "sub" else target)
-            entry.place = "registry" if found[1] else "kept"
+            # `engine = read_engine = create_async_engine(...)`: one object under every name.
+            for target in call.targets:
+                found = self.key_of_target(m, sid, target)
+                if found is None:
+                    entry.verdict = ESCAPED
+                    return
+                entry.keys.append(found[0])
+                if not entry.shown:
+                    entry.shown = text(target.base if found[1] and target.kind == "sub" else target)
+                    entry.place = "registry" if found[1] else "kept"
             return
         if call.stmt == "expr":
             entry.place = "dropped"

@@ -208,8 +208,8 @@ def _bare_yield(ledger: Ledger) -> Iterator[Finding]:
         if not cleanup:
             continue
         first = cleanup[0]
-        what = (f"the cleanup after this `yield` (from {_at(m.path, first.line)}) is skipped when startup fails "
-                f"after it or the lifespan is cancelled")
+        what = (f"the cleanup after this bare `yield` ({_at(m.path, first.line)} on) is skipped when startup fails "
+                f"after the resources are made or the lifespan is cancelled")
         fix = "wrap the `yield` in `try:` ... `finally:` and clean up in the `finally`, or use `async with`"
         yield _finding(m, last.line, last.col, "LG205", what, fix)
 
