@@ -980,6 +980,19 @@ class Ledger:
                     if found is None or found[1]:
                         continue
                     types.setdefault(found[0], set()).add(resource.rtype.name if resource else "?")
+                # Anything else stored under the same name makes its type unknown.
+                for scope in m.scopes:
+                    for target, value, _line in scope.attr_stores:
+                        if value.kind != "call" and not (value.kind == "const" and value.base is None):
+                            found = self.key_of_target(m, scope.id, target)
+                            if found is not None and not found[1]:
+                                types.setdefault(found[0], set()).add("?")
+                for name, bindings in m.scopes[0].bindings.items():
+                    for b in bindings:
+                        value = b.value if isinstance(b.value, Ref) else None
+                        if b.kind != "assign" or value is None or value.kind not in ("call", "const"):
+                            if b.kind not in ("def", "class"):
+                                types.setdefault(("global", name), set()).add("?")
             self._types = types
         return self._types
 
