@@ -92,6 +92,11 @@ def _resource_finding(ledger: Ledger, entry: Entry) -> Finding:
     made = _made(entry)
     where = _where(entry)
     local = any(k[0] == "local" for k in entry.keys)
+    advice = entry.resource.rtype.advice  # `resource-factories = {"pkg.make" = "advice"}`
+    if advice:
+        shown = f"`{entry.shown}`" if entry.shown else "it"
+        what = f"{shown} ({made}) is never released"
+        return _finding(m, call.line, call.col, "LG201", what, f"{advice} ({where})", call.end_line, call.end_col)
     if entry.place == "dropped":
         what = f"{made.split(',')[0]} is made at startup and dropped ({made.split(', ', 1)[1]}): nothing can close it"
         fix = f"keep it and `{_release_text(entry, 'it')}` {where}, or use `async with`"
