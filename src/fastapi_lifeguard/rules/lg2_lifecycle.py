@@ -49,13 +49,27 @@ def _finding(m: ModuleModel, line: int, col: int, code: str, text_: str, fix: st
 
 # ---- LG201 / LG204 -------------------------------------------------------------------------
 def _unreleased(ledger: Ledger) -> Iterator[Finding]:
+    ignored = _ignored_handlers(ledger.fastapi)
     for entry in ledger.entries:
-        if entry.verdict != "leaked":
-            continue
+        if entry.verdict != "leaked" or (id(entry.module), entry.owner) in ignored:
+            continue  # a handler that never runs (LG203) makes nothing
         if entry.resource.is_task:
             yield _task_finding(ledger, entry)
         else:
             yield _resource_finding(ledger, entry)
+
+
+def _ignored_handlers(fastapi) -> set[tuple[int, int]]:
+    """Handlers registered only on objects that have `lifespan=`: they never run."""
+    runs: dict[tuple[int, int], bool] = {}
+    for r in fastapi.registrations:
+        h = r.handler
+        if not h or h[0] != "scope":
+            continue
+        app = fastapi.app_of(r.module, r.scope, r.receiver_ref)
+        key = (id(h[1]), h[2])
+        runs[key] = runs.get(key, False) or not (app is not None and fastapi.has_lifespan(app))
+    return {key for key, ran in runs.items() if not ran}
 
 
 def _made(entry: Entry) -> str:
@@ -153,7 +167,7 @@ def _not_awaited(ledger: Ledger) -> Iterator[Finding]:
             shown = text(receiver) if receiver.kind in ("name", "sub") else "…"
             scope = m.scopes[call.scope]
             what = (f"`{shown}.{method}()` is not awaited: {rtype.name}'s `{method}()` is a coroutine, "
-                    f"so nothing is closed")
+                    f"so it never runs and nothing is released")
             if scope.kind == "def" and scope.is_async:
                 fix = f"`await {shown}.{method}()`"
             else:
