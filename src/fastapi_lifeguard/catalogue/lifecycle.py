@@ -126,6 +126,7 @@ GENERIC_RELEASE: frozenset[str] = frozenset({
 })
 ALL_RELEASE: frozenset[str] = GENERIC_RELEASE | {m for t in _TYPES for m in t.release}
 
+
 # A user factory from `resource-factories`: released by any generic method, async unknown.
 def user_type(name: str, advice: str) -> ResourceType:
     return ResourceType(name, ("close", *sorted(GENERIC_RELEASE - {"close", "cancel"})), frozenset(), advice)

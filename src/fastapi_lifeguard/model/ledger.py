@@ -251,8 +251,7 @@ class Ledger:
         result = None
         bsid = self.binding_scope(m, sid, name)
         if bsid is not None and bsid > 0:
-            bindings = [b for b in m.scopes[bsid].bindings[name]
-                        if not (b.kind == "assign" and isinstance(b.value, Ref) and b.value.kind == "const" and b.value.base is None)]
+            bindings = _not_none(m.scopes[bsid].bindings[name])
             if len(bindings) == 1 and bindings[0].kind == "assign" and isinstance(bindings[0].value, Ref):
                 value = self.getattr_ref(m, bindings[0].value)
                 if value.kind == "name":
@@ -301,7 +300,7 @@ class Ledger:
         callee = self.project.callee(m, call)
         if callee.module is None or callee.scope < 0:
             return ref
-        returns = [r for r in callee.module.scopes[callee.scope].returns if not (r.kind == "const" and r.base is None)]
+        returns = [r for r in callee.module.scopes[callee.scope].returns if not _is_none(r)]
         if len(returns) == 1 and returns[0].kind == "name":
             value = returns[0]
             return Ref("name", value.base, value.attrs + ref.attrs, line=ref.line, col=ref.col)
@@ -585,7 +584,7 @@ class Ledger:
             return None
         found: Resource | None = None
         for ref in scope.returns:
-            if ref.kind == "const" and ref.base is None:
+            if _is_none(ref):
                 continue
             res = None
             if ref.kind == "call" and not ref.attrs:
@@ -602,8 +601,7 @@ class Ledger:
     def _returned_local(self, m: ModuleModel, sid: int, name: str, depth: int) -> Resource | None:
         if self.binding_scope(m, sid, name) != sid:
             return None
-        bindings = [b for b in m.scopes[sid].bindings[name]
-                    if not (b.kind == "assign" and isinstance(b.value, Ref) and b.value.kind == "const" and b.value.base is None)]
+        bindings = _not_none(m.scopes[sid].bindings[name])
         if len(bindings) != 1 or bindings[0].kind != "assign" or not isinstance(bindings[0].value, Ref):
             return None
         value = bindings[0].value
@@ -983,7 +981,7 @@ class Ledger:
                 # Anything else stored under the same name makes its type unknown.
                 for scope in m.scopes:
                     for target, value, _line in scope.attr_stores:
-                        if value.kind != "call" and not (value.kind == "const" and value.base is None):
+                        if value.kind != "call" and not _is_none(value):
                             found = self.key_of_target(m, scope.id, target)
                             if found is not None and not found[1]:
                                 types.setdefault(found[0], set()).add("?")
@@ -1023,7 +1021,7 @@ class Ledger:
                     call = m.calls[b.value.base]
                     res = self.resource_of_call(m, call) if call.id >= 0 else None
                     names.add(res.rtype.name if res else "?")
-                elif b.kind != "assign" or not (isinstance(b.value, Ref) and b.value.kind == "const" and b.value.base is None):
+                elif b.kind != "assign" or not _is_none(b.value):
                     names.add("?")
         else:
             names = self.key_types().get(key, set())
@@ -1040,6 +1038,15 @@ class Ledger:
 
 
 # ---- helpers --------------------------------------------------------------------------------
+def _is_none(ref) -> bool:
+    return isinstance(ref, Ref) and ref.kind == "const" and ref.base is None
+
+
+def _not_none(bindings) -> list:
+    """Bindings other than `x = None` (the placeholder before a startup assignment)."""
+    return [b for b in bindings if not (b.kind == "assign" and _is_none(b.value))]
+
+
 def _tail(ref: Ref) -> str | None:
     if ref.kind == "sub" and isinstance(ref.base, Ref):
         return _tail(ref.base)

@@ -14,8 +14,8 @@ from typing import Iterator
 from ..catalogue import framework as fw
 from ..catalogue import lifecycle as lc
 from ..findings import Finding
-from ..model.fastapi import LIFESPAN, AppObject, Registration
-from ..model.ledger import Entry, Ledger, parts, text
+from ..model.fastapi import Registration
+from ..model.ledger import Entry, Ledger, text
 from ..model.records import Call, ModuleModel, Ref
 
 CODES = ("LG201", "LG202", "LG203", "LG204", "LG205", "LG206", "LG207", "LG208", "LG209")
