@@ -139,15 +139,26 @@ def _task_finding(ledger: Ledger, entry: Entry) -> Finding:
     factory = entry.resource.factory
     where = _where(entry)
     if entry.place == "dropped":
-        what = (f"the task from `{factory}(...)` is not kept: the event loop holds only a weak reference, "
+        started = f"{factory}({_coroutine_text(m, call)})"
+        what = (f"the task from `{started}` is not kept: the event loop holds only a weak reference, "
                 f"it can vanish mid-run and nothing cancels it at shutdown")
-        fix = f"keep it (`app.state.task = {factory}(...)`) and `task.cancel()` {where}"
+        fix = f"keep it (`app.state.task = {started}`) and `task.cancel()` {where}"
     else:
         owner = m.scopes[entry.owner].name
         what = (f"task `{entry.shown}` ({_made(entry)}) is not kept: the name is gone when `{owner}` returns, "
                 f"so the loop may collect it mid-run and nothing can cancel it at shutdown")
         fix = f"keep it (`app.state.{entry.shown} = ...`) and `.cancel()` it {where}"
     return _finding(m, call.line, call.col, "LG204", what, fix, call.end_line, call.end_col)
+
+
+def _coroutine_text(m: ModuleModel, call: Call) -> str:
+    """`poll()` for `create_task(poll())`, else `...`."""
+    arg = call.args[0] if call.args else None
+    if arg is not None and arg.kind == "call" and not arg.attrs:
+        inner = m.calls[arg.base]
+        if inner.id >= 0 and inner.func.kind == "name":
+            return f"{text(inner.func)}({'...' if inner.args or inner.kwargs else ''})"
+    return "..."
 
 
 # ---- LG202 ---------------------------------------------------------------------------------------
