@@ -15,6 +15,7 @@ class LifeguardChecker:
     name = "fastapi-lifeguard"
     version = __version__
     _settings = None
+    _explicit: tuple[str, ...] = ()  # codes named in --select/--extend-select
 
     def __init__(self, tree: ast.Module, filename: str) -> None:
         self.tree = tree
@@ -37,7 +38,13 @@ class LifeguardChecker:
             if value not in (None, [], ""):
                 values[option.name] = value
         cls._settings = settings_from_mapping(values, source="flake8 option --lifeguard-")
+        # `--select LG` explicitly selects every LG code for flake8, default-ignored ones too:
+        # a rule off by default runs only when its own code is named (as in the CLI).
+        cls._explicit = tuple(c.strip().upper() for c in [*(getattr(options, "select", None) or []),
+                                                         *(getattr(options, "extend_select", None) or [])])
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         for finding in check_tree(self.tree, self.filename, self._settings):
+            if finding.code in DEFAULT_OFF and finding.code not in self._explicit:
+                continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

@@ -53,7 +53,9 @@ class _Builder:
         self.in_loop = False
         self.finally_try_depth = 0
         self.with_depth = 0
-        self.handler: tuple[str, ...] = ()
+        self.handler: tuple[str, ...] = ()  # names caught by the enclosing except handler
+        self.test_depth = 0
+        self.in_handler = False
 
     # ---- ids -------------------------------------------------------------------------
     def _call_id(self, node: ast.Call) -> int:
@@ -164,15 +166,15 @@ class _Builder:
 
     def _enter(self, sid: int):
         saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-                 self.finally_try_depth, self.with_depth, self.handler)
+                 self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler)
         self.scope, self.guard, self.in_finally, self.in_if = sid, False, False, False
         self.loop_var, self.in_loop, self.finally_try_depth, self.with_depth = None, False, 0, 0
-        self.handler = ()
+        self.handler, self.test_depth, self.in_handler = (), 0, False
         return saved
 
     def _leave(self, saved) -> None:
         (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-         self.finally_try_depth, self.with_depth, self.handler) = saved
+         self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler) = saved
 
     def _qualname(self, name: str) -> str:
         parent = self.scopes[self.scope]
@@ -330,7 +332,8 @@ class _Builder:
     def _visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         value = self.ref(node.value) if node.value is not None else None
         self.scopes[self.scope].yields.append(
-            Yield(node.lineno, node.col_offset, self.finally_try_depth > 0, self.with_depth > 0, value))
+            Yield(node.lineno, node.col_offset, self.finally_try_depth > 0, self.with_depth > 0, value,
+                  node.end_lineno or node.lineno, node.end_col_offset or node.col_offset))
         if node.value is not None:
             self._role(node.value, stmt="yield")
             self.visit(node.value)
@@ -346,7 +349,36 @@ class _Builder:
 
     def visit_Await(self, node: ast.Await) -> None:
         self._role(node.value, awaited=True)
+        if not isinstance(node.value, ast.Call):
+            self.scopes[self.scope].awaits.append(self.ref(node.value))
         self.visit(node.value)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load) and not self.test_depth:
+            self.scopes[self.scope].loads.setdefault(node.id, []).append((node.lineno, node.col_offset))
+
+    def _visit_test(self, node: ast.AST) -> None:
+        """A condition: names read only to be tested do not flow anywhere."""
+        self.test_depth += 1
+        self.visit(node)
+        self.test_depth -= 1
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        for operand in (node.left, *node.comparators):
+            if isinstance(operand, ast.Name):
+                self._visit_test(operand)
+            else:
+                self.visit(operand)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self._visit_test(node.test)
+        self.visit(node.body)
+        self.visit(node.orelse)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        self._visit_test(node.test)
+        if node.msg is not None:
+            self.visit(node.msg)
 
     def visit_Try(self, node: ast.Try) -> None:
         saved_guard = self.guard
@@ -358,7 +390,8 @@ class _Builder:
         if node.finalbody:
             self.finally_try_depth -= 1
         self.guard = saved_guard
-        saved_handler = self.handler
+        saved_handler, saved_in_handler = self.handler, self.in_handler
+        self.in_handler = True
         for handler in node.handlers:
             if handler.type is not None:
                 self.visit(handler.type)
@@ -366,7 +399,7 @@ class _Builder:
                 self.bind(handler.name, Binding("other", None, handler.lineno))
             self.handler = _handler_names(handler)
             self.visit_many(handler.body)
-        self.handler = saved_handler
+        self.handler, self.in_handler = saved_handler, saved_in_handler
         self.visit_many(node.orelse)
         saved_finally = self.in_finally
         self.in_finally = True
@@ -377,6 +410,7 @@ class _Builder:
 
     def _visit_with(self, node: ast.With | ast.AsyncWith, kind: str) -> None:
         for item in node.items:
+            self.scopes[self.scope].withs.append((self.ref(item.context_expr), kind == "asyncwith"))
             target = (self.ref(item.optional_vars),) if item.optional_vars is not None else ()
             self._role(item.context_expr, stmt=kind, targets=target)
             self.visit(item.context_expr)
@@ -393,7 +427,7 @@ class _Builder:
         self._visit_with(node, "asyncwith")
 
     def _visit_branching(self, node: ast.If | ast.While) -> None:
-        self.visit(node.test)
+        self._visit_test(node.test)
         saved = self.in_if
         self.in_if = True
         self.visit_many(node.body)
@@ -403,11 +437,21 @@ class _Builder:
     visit_If = _visit_branching
     visit_While = _visit_branching
 
+    def _bind_loop_target(self, target: ast.AST, iterable: Ref, line: int) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, Binding("loop", iterable, line))
+        elif isinstance(target, (ast.Tuple, ast.List)):  # `for name, pool in pools.items()`
+            for elt in target.elts:
+                self._bind_loop_target(elt, iterable, line)
+        else:
+            self.bind_target(target, "other", None, line)
+
     def _visit_for(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
-        self.bind_target(node.target, "other", None, node.lineno)
+        iterable = self.ref(node.iter)
+        self._bind_loop_target(node.target, iterable, node.lineno)
         saved = self.loop_var, self.in_loop
-        self.loop_var, self.in_loop = self.ref(node.iter), True
+        self.loop_var, self.in_loop = iterable, True
         self.visit_many(node.body)
         self.visit_many(node.orelse)
         self.loop_var, self.in_loop = saved
@@ -417,8 +461,25 @@ class _Builder:
 
     def visit_comprehension(self, node: ast.comprehension) -> None:
         self.visit(node.iter)
-        self.bind_target(node.target, "other", None, getattr(node.iter, "lineno", 0))
+        self._bind_loop_target(node.target, self.ref(node.iter), getattr(node.iter, "lineno", 0))
         self.visit_many(node.ifs)
+
+    def _visit_comprehension_expr(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        """Generators first, so calls in the element are known to run in a loop over the iterable."""
+        self.visit_many(node.generators)
+        saved = self.loop_var, self.in_loop
+        self.loop_var, self.in_loop = self.ref(node.generators[-1].iter), True
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self.loop_var, self.in_loop = saved
+
+    visit_ListComp = _visit_comprehension_expr
+    visit_SetComp = _visit_comprehension_expr
+    visit_GeneratorExp = _visit_comprehension_expr
+    visit_DictComp = _visit_comprehension_expr
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:  # only reached via match/odd trees
         for child in ast.iter_child_nodes(node):
@@ -441,7 +502,7 @@ class _Builder:
             awaited=bool(role.get("awaited")), parent=role.get("parent", -1),
             parent_pos=role.get("parent_pos"), stmt=role.get("stmt", "other"),
             targets=role.get("targets", ()), guarded=self.guard, in_finally=self.in_finally,
-            in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
+            in_handler=self.in_handler, in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)

@@ -48,6 +48,10 @@ class Registration:
     via: str  # "on_event" | "add_event_handler" | "on_startup" | "on_shutdown"
     receiver: object  # the value of the app/router it was registered on
     handler: object  # value of the handler
+    receiver_ref: Ref | None = None  # the app/router expression (`app`, `app.router`), when written
+    scope: int = 0  # where the registration is written (to resolve `receiver_ref`)
+    end_line: int = 0
+    end_col: int = 0
 
 
 @dataclass(eq=False)
@@ -73,6 +77,8 @@ class FastAPIModel:
         self._served: dict[tuple[int, int], bool] = {}
         for m in project.modules:
             self._scan(m)
+        self._app_calls = {(id(a.module), a.call.id): a for a in self.apps}
+        self._handlers: dict[int, list[Registration]] | None = None
 
     # ---- queries -----------------------------------------------------------------
     def contexts_of(self, m: ModuleModel, sid: int) -> set[str]:
@@ -152,6 +158,77 @@ class FastAPIModel:
         label = next((c for c in order if c in ctx), "coroutine" if scope.is_async else "function")
         prefix = "async " if scope.is_async and label != "coroutine" else ""
         return f"{prefix}{label} `{scope.name}`"
+
+    def app_of(self, m: ModuleModel, sid: int, ref: Ref | None, depth: int = 0) -> AppObject | None:
+        """Which `FastAPI(...)`/`APIRouter(...)` call an expression is, when one name binding says so.
+
+        `app`, `app.router` (the app's own router), `main.app`, a factory call (`create_app()`)
+        whose returns all give the same object. Reassigned names give None.
+        """
+        if ref is None or depth > 6:
+            return None
+        project = self.project
+        if ref.kind == "call":
+            if ref.attrs:
+                return None
+            call = m.calls[ref.base]
+            if call.id < 0:
+                return None
+            found = self._app_calls.get((id(m), call.id))
+            callee = project.callee(m, call)
+            if callee.module is None or callee.scope < 0 or callee.module.scopes[callee.scope].kind != "def":
+                return found
+            scope = callee.module.scopes[callee.scope]
+            if scope.name == "__init__":
+                return found
+            # An app factory (`create_app()`): the object its returns give.
+            apps = {self.app_of(callee.module, scope.id, r, depth + 1)
+                    for r in scope.returns if not (r.kind == "const" and r.base is None)}
+            return apps.pop() if len(apps) == 1 else None
+        if ref.kind != "name":
+            return None
+        attrs = ref.attrs[:-1] if ref.attrs and ref.attrs[-1] == "router" else ref.attrs
+        if len(attrs) > 1:
+            return None
+        name = ref.base
+        bsid = m.binding_scope(sid, name)
+        if bsid is None:
+            return None
+        bindings = [b for b in m.scopes[bsid].bindings[name]
+                    if not (b.kind == "assign" and isinstance(b.value, Ref) and b.value.kind == "const" and b.value.base is None)]
+        if len(bindings) != 1:
+            return None
+        b = bindings[0]
+        if attrs:  # `main.app`: an attribute of an imported project module
+            if b.kind != "import":
+                return None
+            found = project.find_module(f"{b.value}.{attrs[0]}")
+            if found is None or len(found[1]) != 1:
+                return None
+            return self.app_of(found[0], 0, Ref("name", found[1][0]), depth + 1)
+        if b.kind == "assign" and isinstance(b.value, Ref):
+            return self.app_of(m, bsid, b.value, depth + 1)
+        if b.kind == "import":
+            found = project.find_module(b.value)
+            if found is None or len(found[1]) != 1:
+                return None
+            return self.app_of(found[0], 0, Ref("name", found[1][0]), depth + 1)
+        return None
+
+    def handlers_of(self, app: AppObject) -> list[Registration]:
+        """Startup/shutdown registrations made on this very object."""
+        if self._handlers is None:
+            self._handlers = {}
+            for r in self.registrations:
+                target = self.app_of(r.module, r.scope, r.receiver_ref)
+                if target is not None:
+                    self._handlers.setdefault(id(target), []).append(r)
+        return self._handlers.get(id(app), [])
+
+    @staticmethod
+    def has_lifespan(app: AppObject) -> bool:
+        ref = app.lifespan
+        return ref is not None and not (ref.kind == "const" and ref.base is None)
 
     # ---- building ----------------------------------------------------------------
     def _mark(self, value, context: str) -> None:
@@ -290,7 +367,8 @@ class FastAPIModel:
                 if event in ("startup", "shutdown"):
                     self.contexts.setdefault((id(m), sid), set()).add(STARTUP if event == "startup" else SHUTDOWN)
                     self.registrations.append(Registration(m, call.line, call.col, event, "on_event",
-                                                           receiver, ("scope", m, sid)))
+                                                           receiver, ("scope", m, sid), _receiver_ref(func),
+                                                           parent, call.end_line, call.end_col))
 
     def _method_call(self, m: ModuleModel, call: Call, method: str) -> None:
         project = self.project
@@ -317,7 +395,8 @@ class FastAPIModel:
                 value = project.value_of(m, call.scope, handler)
                 self._mark(value, STARTUP if event == "startup" else SHUTDOWN)
                 self.registrations.append(Registration(m, call.line, call.col, event, "add_event_handler",
-                                                       receiver, value))
+                                                       receiver, value, _receiver_ref(call.func),
+                                                       call.scope, call.end_line, call.end_col))
         elif method == "add_exception_handler":
             handler = call.args[1] if len(call.args) > 1 else call.kwargs.get("handler")
             if handler is not None:
@@ -327,11 +406,36 @@ class FastAPIModel:
             if cls is not None:
                 self._mark_class(project.value_of(m, call.scope, cls), ("dispatch", "__call__"), MIDDLEWARE)
 
+    def lifespan_values(self, m: ModuleModel, sid: int, ref: Ref) -> list:
+        """What `lifespan=` names: a function, or the nested functions a factory returns
+        (`lifespan=get_lifespan(version=...)`, also through one local name)."""
+        project = self.project
+        value = project.value_of(m, sid, ref)
+        if value and value[0] == "scope":
+            return [value]
+        if ref.kind == "name" and not ref.attrs:
+            bsid = m.binding_scope(sid, ref.base)
+            bindings = m.scopes[bsid].bindings.get(ref.base, []) if bsid is not None else []
+            if len(bindings) == 1 and bindings[0].kind == "assign" and isinstance(bindings[0].value, Ref):
+                ref, sid = bindings[0].value, bsid
+        if ref.kind != "call" or ref.attrs or m.calls[ref.base].id < 0:
+            return []
+        callee = project.callee(m, m.calls[ref.base])
+        if callee.module is None or callee.scope < 0 or callee.module.scopes[callee.scope].kind != "def":
+            return []
+        found = []
+        for r in callee.module.scopes[callee.scope].returns:
+            inner = project.value_of(callee.module, callee.scope, r)
+            if inner and inner[0] == "scope":
+                found.append(inner)
+        return found
+
     def _app(self, m: ModuleModel, call: Call, kind: str) -> None:
         project = self.project
         lifespan = call.kwargs.get("lifespan")
         if lifespan is not None and not (lifespan.kind == "const" and lifespan.base is None):
-            self._mark(project.value_of(m, call.scope, lifespan), LIFESPAN)
+            for value in self.lifespan_values(m, call.scope, lifespan):
+                self._mark(value, LIFESPAN)
         for key, event in (("on_startup", "startup"), ("on_shutdown", "shutdown")):
             handlers = call.kwargs.get(key)
             if handlers is not None and handlers.kind == "seq":
@@ -339,7 +443,9 @@ class FastAPIModel:
                     value = project.value_of(m, call.scope, item)
                     self._mark(value, STARTUP if event == "startup" else SHUTDOWN)
                     self.registrations.append(Registration(m, item.line or call.line, item.col, event, key,
-                                                           ("app-call", m, call.id), value))
+                                                           ("app-call", m, call.id), value,
+                                                           Ref("call", call.id, line=call.line, col=call.col),
+                                                           call.scope))
         self.apps.append(AppObject(m, call, kind, lifespan, list(call.targets)))
 
     def _background(self, m: ModuleModel, call: Call) -> None:
@@ -354,6 +460,10 @@ class FastAPIModel:
 _CALL_METHODS = frozenset({
     "add_task", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
 })
+
+
+def _receiver_ref(func: Ref) -> Ref:
+    return Ref(func.kind, func.base, func.attrs[:-1], func.items, func.op, func.line, func.col)
 
 
 def _is_background_tasks(value) -> bool:

@@ -54,6 +54,7 @@ class Call:
     targets: tuple[Ref, ...] = ()  # assignment targets when stmt == "assign"
     guarded: bool = False  # inside a try whose handler catches Exception
     in_finally: bool = False
+    in_handler: bool = False  # inside an `except` block (error paths: one-shot reports, not services)
     in_if: bool = False  # inside an if/while body (memoisation checks, conditional cleanup)
     in_loop: bool = False
     loop_var: Ref | None = None  # the innermost `for` loop's iterable, when in a loop
@@ -69,8 +70,8 @@ class Param:
 
 @dataclass(slots=True)
 class Binding:
-    kind: str  # import | assign | param | def | class | with | other
-    value: object = None  # import: dotted; assign/with: Ref; param: index; def/class: scope id
+    kind: str  # import | assign | param | def | class | with | loop | other
+    value: object = None  # import: dotted; assign/with: Ref; loop: the iterable's Ref; param: index; def/class: scope id
     line: int = 0
     annotation: Ref | None = None
 
@@ -82,6 +83,8 @@ class Yield:
     in_finally_try: bool  # inside the body of a try that has a finally
     in_with: bool  # inside a with/async with body
     value: Ref | None = None
+    end_line: int = 0  # end of the yield expression: calls before it run before the yield
+    end_col: int = 0
 
 
 @dataclass(slots=True)
@@ -118,6 +121,11 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     attr_stores: list[tuple[Ref, Ref, int]] = field(default_factory=list)  # (target, value, line)
+    # Where each name is read, as (line, col), except in tests (`if x`, `x is None`): a use
+    # that no other record explains lets a value escape (LG2 precision).
+    loads: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    withs: list[tuple[Ref, bool]] = field(default_factory=list)  # (context expression, async)
+    awaits: list[Ref] = field(default_factory=list)  # awaited expressions that are not calls
 
     @property
     def is_generator(self) -> bool:
@@ -137,3 +145,15 @@ class ModuleModel:
 
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]
+
+    def binding_scope(self, sid: int, name: str) -> int | None:
+        """The scope whose binding `name` refers to when read in `sid` (None: builtin or unbound)."""
+        start = sid
+        while sid >= 0:
+            scope = self.scopes[sid]
+            if name in scope.globals:
+                return 0
+            if (scope.kind != "class" or sid == start) and name in scope.bindings:
+                return sid
+            sid = scope.parent
+        return None

@@ -6,6 +6,6 @@ Find a rule from its code: `LG1xx` lives in `lg1_event_loop.py`, `LG2xx` in
 
 from __future__ import annotations
 
-from . import lg1_event_loop, lg3_per_request, lg4_background
+from . import lg1_event_loop, lg2_lifecycle, lg3_per_request, lg4_background
 
-RULE_MODULES = (lg1_event_loop, lg3_per_request, lg4_background)
+RULE_MODULES = (lg1_event_loop, lg2_lifecycle, lg3_per_request, lg4_background)
