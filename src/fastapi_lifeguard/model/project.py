@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..catalogue import framework as fw
 from ..catalogue.clients import NESTED_RESOURCE_CLIENTS, SYNC_CLIENTS
 from ..catalogue.types import ATTRIBUTE_RESULTS, CALL_RESULTS, DIVIDABLE_TYPES, TRACKED_TYPES, TYPE_ALIASES
-from .records import Call, ModuleModel, Ref, Scope
+from .records import Call, ModuleModel, Ref
 
 _BUILTINS = frozenset(dir(builtins))
 _LITERAL_TYPES = {"List": "builtins.list", "Set": "builtins.set", "Tuple": "builtins.tuple"}
