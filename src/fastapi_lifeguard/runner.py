@@ -6,7 +6,7 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 
-from .engine import analyse, build, parse
+from .engine import analyse, build, gc_paused, parse
 from .findings import Finding
 from .model.records import ModuleModel
 from .noqa import suppressed
@@ -58,6 +58,11 @@ def read(path: str) -> bytes:
 
 
 def check_paths(paths: list[str], settings: Settings) -> Result:
+    with gc_paused():
+        return _check_paths(paths, settings)
+
+
+def _check_paths(paths: list[str], settings: Settings) -> Result:
     result = Result()
     files = discover(paths, settings.exclude)
     result.files = len(files)
