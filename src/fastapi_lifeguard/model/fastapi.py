@@ -22,6 +22,10 @@ STARTUP = "startup handler"
 SHUTDOWN = "shutdown handler"
 BACKGROUND = "background task"
 
+# Callers followed up from a coroutine to a startup handler: deeper than any real call chain,
+# shallow enough that a generated 1,000-coroutine chain does not exhaust the recursion limit.
+_MAX_CALLER_DEPTH = 50
+
 REQUEST_CONTEXTS = frozenset({ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE, EXCEPTION_HANDLER})
 STARTUP_CONTEXTS = frozenset({LIFESPAN, STARTUP, SHUTDOWN})
 
@@ -101,11 +105,13 @@ class FastAPIModel:
                 return True
         return False
 
-    def is_startup_only(self, m: ModuleModel, sid: int) -> bool:
+    def is_startup_only(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
         """True for lifespans and startup/shutdown handlers, and coroutines only they call."""
         key = (id(m), sid)
         if key in self._startup_only:
             return self._startup_only[key]
+        if depth > _MAX_CALLER_DEPTH:
+            return False
         self._startup_only[key] = False  # cycles: not startup-only
         ctx = self.contexts_of(m, sid)
         if ctx & STARTUP_CONTEXTS:
@@ -114,7 +120,7 @@ class FastAPIModel:
             result = False
         else:
             callers = self.callers().get(key, [])
-            result = bool(callers) and all(self.is_startup_only(cm, csid) for cm, csid in callers)
+            result = bool(callers) and all(self.is_startup_only(cm, csid, depth + 1) for cm, csid in callers)
         self._startup_only[key] = result
         return result
 

@@ -19,6 +19,10 @@ from ..model.records import Call, ModuleModel
 
 CODES = ("LG101", "LG102", "LG103", "LG104", "LG105")
 
+# Helpers followed from a coroutine down to a blocking call: no real chain is this long, and
+# a generated 1,000-function chain exhausted the recursion limit.
+_MAX_CHAIN = 50
+
 _CLIENT_FIX = ("use the async client (AsyncSession, httpx.AsyncClient, redis.asyncio, motor, ...) "
                "or make the function a plain `def` so FastAPI runs it in the threadpool")
 
@@ -62,10 +66,10 @@ class _Blocking:
                 return "LG103", f"`{_receiver_text(call)}.{method}()`", f"an I/O call on a sync `{t.rsplit('.', 1)[-1]}`", _CLIENT_FIX
         return None
 
-    def helper(self, callee: Callee) -> tuple[tuple[str, ...], str, str] | None:
+    def helper(self, callee: Callee, depth: int = 0) -> tuple[tuple[str, ...], str, str] | None:
         """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches."""
         m, sid = callee.module, callee.scope
-        if m is None or sid < 0:
+        if m is None or sid < 0 or depth > _MAX_CHAIN:
             return None
         key = (id(m), sid)
         if key in self._reach:
@@ -84,7 +88,7 @@ class _Blocking:
                 if hit is not None:
                     result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3])
                     break
-                deeper = self.helper(inner)
+                deeper = self.helper(inner, depth + 1)
                 if deeper is not None:
                     name = inner.module.scopes[inner.scope].name
                     result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
