@@ -439,6 +439,7 @@ def test_bad_bytes_give_lg001_through_the_cli(tmp_path):
         proc = _cli("check", ".", "--output-format", fmt, "--isolated", cwd=tmp_path)
         assert proc.returncode == 1, proc.stderr.decode(errors="replace")
         assert b"Traceback" not in proc.stderr
+        assert proc.stdout.count(b"LG001 cannot parse: " if fmt == "concise" else b'"LG001"') == len(BAD_BYTES)
     # The undecodable name reaches stdout as its raw bytes (surrogateescape), like the path is.
     items = json.loads(proc.stdout.decode("utf-8", "surrogateescape"))
     codes = sorted((Path(i["filename"]).name if "filename" in i else "", i["code"]) for i in items)
@@ -448,20 +449,20 @@ def test_bad_bytes_give_lg001_through_the_cli(tmp_path):
 
 # ---- (e) syntax of a newer Python ------------------------------------------------------------------
 
-NEWER = [
-    ((3, 11), "try:\n    pass\nexcept* ValueError:\n    pass\n"),
-    ((3, 12), "type X = int\n"),
-    ((3, 12), "type Pair[T] = tuple[T, T]\n"),
-    ((3, 12), "def first[T](xs: list[T]) -> T:\n    return xs[0]\n"),
-    ((3, 12), "class Box[T]:\n    pass\n"),
-    ((3, 12), "d = {'a': 1}\ns = f\"{d[\"a\"]}\"\n"),
-    ((3, 13), "def f[T = int](x: T) -> T:\n    return x\n"),
-    ((3, 14), "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"),
-    ((3, 14), "name = 'x'\ns = t\"hello {name}\"\n"),
-]
+NEWER = {
+    "except*": ((3, 11), "try:\n    pass\nexcept* ValueError:\n    pass\n"),
+    "type statement": ((3, 12), "type X = int\n"),
+    "generic type statement": ((3, 12), "type Pair[T] = tuple[T, T]\n"),
+    "generic def": ((3, 12), "def first[T](xs: list[T]) -> T:\n    return xs[0]\n"),
+    "generic class": ((3, 12), "class Box[T]:\n    pass\n"),
+    "nested f-string quotes": ((3, 12), "d = {'a': 1}\ns = f\"{d[\"a\"]}\"\n"),
+    "type parameter default": ((3, 13), "def f[T = int](x: T) -> T:\n    return x\n"),
+    "except A, B": ((3, 14), "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"),
+    "t-string": ((3, 14), "name = 'x'\ns = t\"hello {name}\"\n"),
+}
 
 
-@pytest.mark.parametrize(("needed", "source"), NEWER, ids=[s.splitlines()[-1 if "except" not in s else 2] for _, s in NEWER])
+@pytest.mark.parametrize(("needed", "source"), NEWER.values(), ids=NEWER.keys())
 def test_newer_syntax_names_the_python_it_needs(needed, source):
     findings = check_source(source, "new.py")
     if sys.version_info[:2] >= needed:
