@@ -97,7 +97,8 @@ def tool_fingerprint() -> str:
 
 def model_key(path: str, module: str, is_package: bool, content_hash: str) -> str:
     text = f"{tool_fingerprint()}\0{path}\0{module}\0{is_package}\0{content_hash}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    # File names that are not valid UTF-8 arrive as surrogate escapes: hash their bytes.
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def run_key(model_keys: list[str], settings_fingerprint: str) -> str:

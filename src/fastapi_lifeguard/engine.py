@@ -7,10 +7,13 @@ Frontends call `check_tree` (flake8, one file, tree already parsed), `check_sour
 from __future__ import annotations
 
 import ast
+import gc
 import os
+import re
 import sys
 import tokenize
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
@@ -101,11 +104,51 @@ def parse(source: str | bytes, path: str) -> ast.Module | Finding:
             return ast.parse(source, filename=path)
     except SyntaxError as exc:
         line = exc.lineno or 1
-        return _lg001(path, line, max((exc.offset or 1) - 1, 0), f"{exc.msg} (Python {sys.version_info[0]}.{sys.version_info[1]})")
+        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        newer = _newer_syntax(source, exc) if isinstance(source, str) else None
+        why = f"needs Python {newer[0]}.{newer[1]}+ {newer[2]}; running {running}" if newer else f"Python {running}"
+        return _lg001(path, line, max((exc.offset or 1) - 1, 0), f"{exc.msg} ({why})")
     except (ValueError, UnicodeDecodeError, LookupError) as exc:
         return _lg001(path, 1, 0, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except (RecursionError, MemoryError):
         return _lg001(path, 1, 0, "too deeply nested")
+
+
+# Syntax a newer Python accepts, recognised on the lines of a SyntaxError (only after a parse
+# failed, so it costs nothing on code that parses). The project supports Python 3.10+; code
+# written for a newer Python than the linter runs on should say so, not just "invalid syntax".
+_NEWER_SYNTAX: tuple[tuple[tuple[int, int], str, re.Pattern[str]], ...] = tuple(
+    (version, what, re.compile(pattern)) for version, what, pattern in (
+        ((3, 11), "for `except*` (PEP 654)", r"^\s*except\s*\*"),
+        ((3, 11), "for star-unpacking in a subscript or annotation (PEP 646)", r"[\w\])]\s*\[\s*\*|\*\w+\s*:\s*\*"),
+        ((3, 12), "for the `type` statement (PEP 695)", r"^\s*type\s+[A-Za-z_]\w*\s*[\[=]"),
+        ((3, 12), "for type parameters (PEP 695)", r"^\s*(?:async\s+def|def|class)\s+[A-Za-z_]\w*\s*\["),
+        ((3, 13), "for type parameter defaults (PEP 696)",
+         r"^\s*(?:async\s+def|def|class|type)\s+[A-Za-z_]\w*\s*\[[^\]]*="),
+        ((3, 14), "for `except A, B:` without parentheses (PEP 758)", r"^\s*except\s*\*?\s*[^\s(:][^:]*,(?![^:]*\bas\b)"),
+        ((3, 14), "for template strings (PEP 750)", r"(?<![\w.'\"])(?:[tT][rR]?|[rR][tT])['\"]"),
+    )
+)
+# 3.12 (PEP 701) lets f-string expressions hold the quote, backslashes and comments that
+# older versions reject with an "f-string: ..." message.
+_F_STRING_ERROR = re.compile(r"^f-string\b.*(?:backslash|'#'|expecting '}'|unmatched|unterminated|single '}')")
+
+
+def _newer_syntax(source: str, exc: SyntaxError) -> tuple[int, int, str] | None:
+    """(major, minor, what) of the newest syntax on the failing lines that needs a newer Python."""
+    first = exc.lineno or 1
+    last = max(first, min(getattr(exc, "end_lineno", None) or first, first + 20))
+    lines = source.splitlines()[first - 1:last]
+    running = sys.version_info[:2]
+    found: tuple[int, int, str] | None = None
+    candidates = [(v, w, p) for v, w, p in _NEWER_SYNTAX if v > running]
+    if (3, 12) > running and _F_STRING_ERROR.search(exc.msg or ""):
+        # "expecting '}'" is also what a brace left open says: name the condition, not a verdict.
+        found = (3, 12, "if it nests quotes, backslashes or comments in f-string braces (PEP 701)")
+    for version, what, pattern in candidates:
+        if (found is None or version > found[:2]) and any(pattern.search(text) for text in lines):
+            found = (*version, what)
+    return found
 
 
 def _lg001(path: str, line: int, col: int, why: str) -> Finding:
@@ -130,6 +173,24 @@ def analyse(modules: list[ModuleModel], settings: Settings) -> list[Finding]:
     for rule_module in RULE_MODULES:
         findings.update(rule_module.check(analysis))
     return sorted(findings)
+
+
+@contextmanager
+def gc_paused():
+    """Hold off the cycle collector while a whole project is parsed and modelled.
+
+    Models of every module stay alive until the analysis ends, and each parse allocates
+    hundreds of thousands of nodes: the collector kept rescanning the growing heap and
+    doubled a cold run (litellm, 3,135 files) for no memory saved (trees and records form
+    no cycles; peak RSS was the same with it off).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def check_tree(tree: ast.Module, path: str, settings: Settings | None = None) -> list[Finding]:

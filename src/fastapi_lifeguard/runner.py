@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import cache as cache_mod
-from .engine import analyse, build, decode, module_name, parse
+from .engine import analyse, build, decode, gc_paused, module_name, parse
 from .findings import Finding
 from .model.records import ModuleModel
 from .noqa import suppressed
@@ -116,6 +116,13 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 def check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
                 progress: Progress | None = None, root: str | None = None) -> Result:
+    """Check `paths` as one project (the cycle collector pauses: the models are acyclic data)."""
+    with gc_paused():
+        return _check_paths(paths, settings, jobs=jobs, cache_dir=cache_dir, progress=progress, root=root)
+
+
+def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
+                 progress: Progress | None = None, root: str | None = None) -> Result:
     """Check `paths` as one project.
 
     `jobs` > 1 parses and models files in that many worker processes; the project-wide

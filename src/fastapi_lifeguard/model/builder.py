@@ -153,12 +153,23 @@ class _Builder:
 
     # ---- walk ------------------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
+        # Dispatch by type through a table: the walk visits every node of every module, and
+        # a getattr on a built string per node was a visible share of a cold project run.
+        kind = type(node)
+        method = _DISPATCH.get(kind)
         if method is None:
-            for child in ast.iter_child_nodes(node):
-                self.visit(child)
-        else:
-            method(node)
+            method = _DISPATCH[kind] = _method_for(kind)
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                self.visit(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
 
     def visit_many(self, nodes: list) -> None:
         for node in nodes:
@@ -510,6 +521,24 @@ class _Builder:
         self.visit_many(node.args)
         for kw in node.keywords:
             self.visit(kw.value)
+
+
+# Nodes with nothing below them that the walk records: skipped without a call per child.
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+           ast.Pass, ast.Break, ast.Continue, ast.alias, ast.Nonlocal)
+
+
+def _skip(builder: _Builder, node: ast.AST) -> None:
+    return None
+
+
+def _method_for(kind: type):
+    if issubclass(kind, _LEAVES):
+        return _skip
+    return getattr(_Builder, "visit_" + kind.__name__, _Builder.generic_visit)
+
+
+_DISPATCH: dict[type, object] = {}
 
 
 def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool = False) -> ModuleModel:

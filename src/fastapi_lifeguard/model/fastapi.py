@@ -22,6 +22,10 @@ STARTUP = "startup handler"
 SHUTDOWN = "shutdown handler"
 BACKGROUND = "background task"
 
+# Callers followed up from a coroutine to a startup handler: deeper than any real call chain,
+# shallow enough that a generated 1,000-coroutine chain does not exhaust the recursion limit.
+_MAX_CALLER_DEPTH = 50
+
 REQUEST_CONTEXTS = frozenset({ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE, EXCEPTION_HANDLER})
 STARTUP_CONTEXTS = frozenset({LIFESPAN, STARTUP, SHUTDOWN})
 
@@ -74,7 +78,7 @@ class FastAPIModel:
         self.background: list[BackgroundUse] = []
         self._callers: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._startup_only: dict[tuple[int, int], bool] = {}
-        self._served: dict[tuple[int, int], bool] = {}
+        self._served: set[tuple[int, int]] | None = None
         for m in project.modules:
             self._scan(m)
         self._app_calls = {(id(a.module), a.call.id): a for a in self.apps}
@@ -108,11 +112,13 @@ class FastAPIModel:
                 return True
         return False
 
-    def is_startup_only(self, m: ModuleModel, sid: int) -> bool:
+    def is_startup_only(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
         """True for lifespans and startup/shutdown handlers, and coroutines only they call."""
         key = (id(m), sid)
         if key in self._startup_only:
             return self._startup_only[key]
+        if depth > _MAX_CALLER_DEPTH:
+            return False
         self._startup_only[key] = False  # cycles: not startup-only
         ctx = self.contexts_of(m, sid)
         if ctx & STARTUP_CONTEXTS:
@@ -121,20 +127,28 @@ class FastAPIModel:
             result = False
         else:
             callers = self.callers().get(key, [])
-            result = bool(callers) and all(self.is_startup_only(cm, csid) for cm, csid in callers)
+            result = bool(callers) and all(self.is_startup_only(cm, csid, depth + 1) for cm, csid in callers)
         self._startup_only[key] = result
         return result
 
     def is_served(self, m: ModuleModel, sid: int) -> bool:
         """Does FastAPI run this function: it has a context, or a served function calls it?"""
-        key = (id(m), sid)
-        if key in self._served:
-            return self._served[key]
-        self._served[key] = False  # cycles: not served through themselves
-        result = bool(self.contexts_of(m, sid)) or any(
-            self.is_served(cm, csid) for cm, csid in self.callers().get(key, ()))
-        self._served[key] = result
-        return result
+        if self._served is None:
+            # One breadth-first pass from every function with a context along call edges:
+            # no recursion, so any depth of coroutine chain is fine.
+            callees: dict[tuple[int, int], list[tuple[int, int]]] = {}
+            for callee_key, callers in self.callers().items():
+                for cm, csid in callers:
+                    callees.setdefault((id(cm), csid), []).append(callee_key)
+            served = set(self.contexts)
+            queue = list(served)
+            while queue:
+                for nxt in callees.get(queue.pop(), ()):
+                    if nxt not in served:
+                        served.add(nxt)
+                        queue.append(nxt)
+            self._served = served
+        return (id(m), sid) in self._served
 
     def callers(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
         if self._callers is None:

@@ -24,6 +24,10 @@ from .records import Call, ModuleModel, Ref
 _BUILTINS = frozenset(dir(builtins))
 _LITERAL_TYPES = {"List": "builtins.list", "Set": "builtins.set", "Tuple": "builtins.tuple"}
 _MAX_DEPTH = 12
+# Resolution recurses once per link of an expression chain (`q.filter().filter()...`,
+# `a + b + ...`), several frames a link; past this many links the value is unknown, where a
+# 200-call chain used to exhaust Python's recursion limit.
+_MAX_CHAIN = 100
 
 
 def canonical(dotted: str) -> str:
@@ -67,6 +71,7 @@ class Project:
         self._results: dict[tuple[int, int], str | None] = {}
         self._self_attrs: dict[tuple[int, int, str], object] = {}
         self._busy: set = set()
+        self._depth = 0
 
     # ---- modules -----------------------------------------------------------------
     def find_module(self, dotted: str) -> tuple[ModuleModel, list[str]] | None:
@@ -167,6 +172,15 @@ class Project:
 
     # ---- values of expressions ----------------------------------------------------
     def value_of(self, m: ModuleModel, sid: int, ref: Ref):
+        if self._depth > _MAX_CHAIN:
+            return None
+        self._depth += 1
+        try:
+            return self._value_of(m, sid, ref)
+        finally:
+            self._depth -= 1
+
+    def _value_of(self, m: ModuleModel, sid: int, ref: Ref):
         kind = ref.kind
         if kind == "name":
             value = self.resolve_name(m, sid, ref.base)

@@ -23,6 +23,10 @@ CODES = ("LG101", "LG102", "LG103", "LG104", "LG105")
 # initialisation behind conditions, and a reader cannot act on them.
 MAX_HELPER_DEPTH = 3
 
+# A safety valve for the recursion itself: a generated 1,000-function chain exhausted the
+# recursion limit. Well above MAX_HELPER_DEPTH so memoised answers stay right.
+_MAX_CHAIN = 50
+
 _CLIENT_FIX = ("use the async client (AsyncSession, httpx.AsyncClient, redis.asyncio, motor, ...) "
                "or make the function a plain `def` so FastAPI runs it in the threadpool")
 
@@ -69,10 +73,10 @@ class _Blocking:
                 return "LG103", f"`{_receiver_text(call)}.{method}()`", f"an I/O call on a sync `{t.rsplit('.', 1)[-1]}`", _CLIENT_FIX
         return None
 
-    def helper(self, callee: Callee) -> tuple[tuple[str, ...], str, str] | None:
+    def helper(self, callee: Callee, depth: int = 0) -> tuple[tuple[str, ...], str, str] | None:
         """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches."""
         m, sid = callee.module, callee.scope
-        if m is None or sid < 0:
+        if m is None or sid < 0 or depth > _MAX_CHAIN:
             return None
         key = (id(m), sid)
         if key in self._reach:
@@ -91,7 +95,7 @@ class _Blocking:
                 if hit is not None:
                     result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3])
                     break
-                deeper = self.helper(inner)
+                deeper = self.helper(inner, depth + 1)
                 if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
                     name = inner.module.scopes[inner.scope].name
                     result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
