@@ -31,7 +31,6 @@ from pathlib import Path
 
 from . import __version__
 from .findings import Finding
-from .model.records import Ref
 
 DEFAULT_DIR = ".lifeguard_cache"
 LAYOUT = "v1"
@@ -40,21 +39,16 @@ COMPRESSION = 1
 KEEP_RUNS = 16  # whole-run results kept (several settings or branches in one tree)
 MODEL_MAX_AGE = 30 * 86400  # unused models older than this are pruned (at most once a day)
 
-_REF_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(Ref)))
 _FINDING_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(Finding)))
-
-
-def _reduce_ref(ref: Ref):
-    # Frozen slotted dataclasses unpickle through a Python-level __setstate__; calling the
-    # constructor is about twice as fast, and Refs are most of a model's objects.
-    return Ref, _REF_FIELDS(ref)
 
 
 def _reduce_finding(finding: Finding):
     return Finding, _FINDING_FIELDS(finding)
 
 
-_DISPATCH = {Ref: _reduce_ref, Finding: _reduce_finding}
+# Frozen slotted dataclasses unpickle through a Python-level __setstate__; calling the
+# constructor is about twice as fast. (Refs, most of a model's objects, are tuples already.)
+_DISPATCH = {Finding: _reduce_finding}
 
 
 def dumps(obj) -> bytes:

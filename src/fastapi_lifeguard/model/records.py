@@ -7,16 +7,19 @@ model is cheap to keep, compare, pickle and cache.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(slots=True, frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """The shape of an expression, enough to resolve what it names.
 
     kind: "name" (base = root name, attrs = the dotted rest), "call" (base = call id),
     "binop" (base = left Ref, op), "sub" (base = Ref, items = index Refs), "const" (base =
     value), "lambda" (base = scope id), "seq" (items; op = "List"/"Tuple"/"Set"), "dict" (items = keys then values),
     "other".
+
+    A NamedTuple: models hold hundreds of thousands of these, and tuples are the cheapest
+    immutable, hashable records Python builds and pickles.
     """
 
     kind: str
