@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
 
+from .catalogue import lookup
 from .catalogue.blocking import BLOCKING_CALLS, CATEGORIES
 from .catalogue.offload import OFFLOAD_WRAPPERS
 from .findings import Finding
@@ -48,20 +49,10 @@ class Analysis:
                    {**OFFLOAD_WRAPPERS, **settings.offload_wrappers})
 
     def blocking_entry(self, target: str | None) -> tuple[str, str] | None:
-        if target is None:
-            return None
-        hit = self.blocking.get(target)
-        if hit is None and "." in target:
-            hit = self.blocking.get("*." + target.rsplit(".", 1)[1])
-        return hit
+        return lookup(self.blocking, target)
 
     def offload_position(self, target: str | None) -> int | None:
-        if target is None:
-            return None
-        pos = self.offload.get(target)
-        if pos is None and "." in target:
-            pos = self.offload.get("*." + target.rsplit(".", 1)[1])
-        return pos
+        return lookup(self.offload, target)
 
 
 @lru_cache(maxsize=4096)

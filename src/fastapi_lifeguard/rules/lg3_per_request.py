@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
+from ..catalogue import lookup
 from ..catalogue.factories import FACTORIES, KINDS, MEMOISING_DECORATORS, SHARED_POOL_KWARGS
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -81,12 +82,7 @@ class _PerRequest:
         self._escape_memo: dict[tuple, bool] = {}
 
     def entry(self, target: str | None) -> tuple[str, str] | None:
-        if target is None:
-            return None
-        hit = self.table.get(target)
-        if hit is None and "." in target:
-            hit = self.table.get("*." + target.rsplit(".", 1)[1])
-        return hit
+        return lookup(self.table, target)
 
     # ---- one call ----------------------------------------------------------------
     def made(self, m: ModuleModel, call: Call) -> tuple[str, str, str] | None:
