@@ -34,6 +34,8 @@ def check(analysis) -> Iterator[Finding]:
         for scope in m.scopes:
             if scope.kind != "def" or not fastapi.on_loop(m, scope.id):
                 continue
+            if fastapi.off_server(m, scope.id):
+                continue  # a CLI command or script coroutine: its loop serves no request
             startup = fastapi.is_startup_only(m, scope.id)
             # Through helpers only where FastAPI runs the coroutine (directly or via its callers):
             # library coroutines far from any route are not this linter's business.
