@@ -88,3 +88,10 @@ BLOCKING_CALLS: dict[str, str] = {
     "spacy.load": "model",
     "builtins.input": "input",
 }
+
+# Calls that only open a file object: the blocking part is what is done with it afterwards.
+# When every use of the object is handed to an offloader (`await asyncio.to_thread(f.read)`),
+# the open itself is one local syscall and is not reported.
+FILE_OPENERS: frozenset[str] = frozenset({
+    "builtins.open", "io.open", "os.fdopen", "codecs.open", "pathlib.Path.open",
+})

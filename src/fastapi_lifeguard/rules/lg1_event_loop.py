@@ -11,6 +11,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
+from ..catalogue.blocking import FILE_OPENERS
 from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -105,12 +106,43 @@ class _Blocking:
         """If `call` sits where an offloader expects a callable, the offloader's position."""
         if call.parent < 0:
             return None
-        parent = m.calls[call.parent]
-        target = self.project.callee(m, parent).target
-        if target is None and parent.func.attrs:
-            target = "?." + parent.func.attrs[-1]  # `loop.run_in_executor` on an unknown loop object
-        pos = self.analysis.offload_position(target)
+        pos = self._offload_position(m, m.calls[call.parent])
         return pos if pos is not None and pos == call.parent_pos else None
+
+    def _file_io_offloaded(self, m: ModuleModel, call: Call) -> bool:
+        """`with open(p) as f: await asyncio.to_thread(f.read)`: every use of the file object
+        goes to a thread (or is the `with` that closes it), so only the open runs on the loop."""
+        if call.stmt not in ("with", "assign") or len(call.targets) != 1:
+            return False
+        target = call.targets[0]
+        if target.kind != "name" or target.attrs:
+            return False
+        name = target.base
+        scope = m.scopes[call.scope]
+        if len(scope.bindings.get(name, ())) != 1:
+            return False
+        explained: set[tuple[int, int]] = set()
+        for cid in scope.calls:
+            offloader = m.calls[cid]
+            if offloader.id < 0:
+                continue
+            pos = self._offload_position(m, offloader)
+            if pos is None:
+                continue
+            for arg in (*offloader.args[pos:], *offloader.kwargs.values()):
+                if arg.kind == "name" and arg.base == name:
+                    explained.add((arg.line, arg.col))
+        if not explained:
+            return False
+        explained.update((ref.line, ref.col) for ref, _ in scope.withs
+                         if ref.kind == "name" and ref.base == name and not ref.attrs)
+        return all(load in explained for load in scope.loads.get(name, ()))
+
+    def _offload_position(self, m: ModuleModel, call: Call) -> int | None:
+        target = self.project.callee(m, call).target
+        if target is None and call.func.attrs:
+            target = "?." + call.func.attrs[-1]  # `loop.run_in_executor` on an unknown loop object
+        return self.analysis.offload_position(target)
 
     def on_loop_call(self, m: ModuleModel, call: Call, where: str, startup: bool,
                      via_helpers: bool = True) -> Finding | None:
@@ -120,6 +152,8 @@ class _Blocking:
         if self._offloaded(m, call) is not None:
             return self._called_not_passed(m, call, callee)
         hit = self.direct(m, call, callee)
+        if hit is not None and callee.target in FILE_OPENERS and self._file_io_offloaded(m, call):
+            return None
         if hit is not None:
             code, shown, what, fix = hit
             if startup:
