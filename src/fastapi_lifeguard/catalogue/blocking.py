@@ -95,3 +95,15 @@ BLOCKING_CALLS: dict[str, str] = {
 FILE_OPENERS: frozenset[str] = frozenset({
     "builtins.open", "io.open", "os.fdopen", "codecs.open", "pathlib.Path.open",
 })
+
+# Catalogued calls that return at once when an argument is one of these names:
+# name -> (position, keyword, names). `os.waitpid(pid, os.WNOHANG)` polls; `open(os.devnull)`
+# opens no file on disk. Flags combined with `|` count.
+NON_BLOCKING_WITH: dict[str, tuple[int, str, frozenset[str]]] = {
+    "os.waitpid": (1, "options", frozenset({"os.WNOHANG"})),
+    "os.wait3": (0, "options", frozenset({"os.WNOHANG"})),
+    "os.wait4": (1, "options", frozenset({"os.WNOHANG"})),
+    "os.waitid": (2, "options", frozenset({"os.WNOHANG"})),
+    "builtins.open": (0, "file", frozenset({"os.devnull"})),
+    "io.open": (0, "file", frozenset({"os.devnull"})),
+}

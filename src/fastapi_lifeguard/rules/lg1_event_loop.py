@@ -11,7 +11,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.blocking import FILE_OPENERS
+from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH
 from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -63,7 +63,7 @@ class _Blocking:
     # A blocking call as (label, what, fix), or None.
     def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str] | None:
         entry = self.analysis.blocking_entry(callee.target)
-        if entry is not None and callee.module is None:
+        if entry is not None and callee.module is None and not self._returns_at_once(m, call, callee.target):
             return "LG101", f"`{_display(callee)}`", entry[0], entry[1]
         t, method = callee.recv_type, callee.method
         if t is not None and method is not None:
@@ -71,6 +71,23 @@ class _Blocking:
             if io:
                 return "LG103", f"`{_receiver_text(call)}.{method}()`", f"an I/O call on a sync `{t.rsplit('.', 1)[-1]}`", _CLIENT_FIX
         return None
+
+    def _returns_at_once(self, m: ModuleModel, call: Call, target: str | None) -> bool:
+        """`os.waitpid(pid, os.WNOHANG)`, `open(os.devnull, "w")`: arguments that make the call
+        return without waiting (NON_BLOCKING_WITH)."""
+        spec = NON_BLOCKING_WITH.get(target or "")
+        if spec is None:
+            return False
+        pos, keyword, names = spec
+        ref = call.args[pos] if len(call.args) > pos else call.kwargs.get(keyword)
+        pending = [ref] if ref is not None else []
+        while pending:
+            ref = pending.pop()
+            if ref.kind == "binop" and ref.op == "BitOr":
+                pending.extend((ref.base, *ref.items))
+            elif ref.kind == "name" and self.project.dotted_of(m, call.scope, ref) in names:
+                return True
+        return False
 
     def helper(self, callee: Callee) -> tuple[tuple[str, ...], str, str] | None:
         """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches."""
