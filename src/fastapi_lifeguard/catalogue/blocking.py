@@ -107,3 +107,11 @@ NON_BLOCKING_WITH: dict[str, tuple[int, str, frozenset[str]]] = {
     "builtins.open": (0, "file", frozenset({"os.devnull"})),
     "io.open": (0, "file", frozenset({"os.devnull"})),
 }
+
+# One local file opened, read or written: short and bounded, the usual way settings, manifests
+# and markers are loaded while the app starts. LG105 does not report these in lifespans and
+# startup/shutdown code (no request is waiting yet); a network call, a sleep, a subprocess, a
+# model load or a whole-tree copy/removal there still is. Under traffic LG101/LG102 report them.
+SINGLE_FILE_IO: frozenset[str] = FILE_OPENERS | frozenset({
+    f"pathlib.Path.{m}" for m in ("read_text", "read_bytes", "write_text", "write_bytes")
+})

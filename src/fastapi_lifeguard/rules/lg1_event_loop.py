@@ -11,7 +11,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH
+from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH, SINGLE_FILE_IO
 from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -58,7 +58,7 @@ class _Blocking:
     def __init__(self, analysis) -> None:
         self.analysis = analysis
         self.project = analysis.project
-        self._reach: dict[tuple[int, int], tuple[tuple[str, ...], str, str] | None] = {}
+        self._reach: dict[tuple[int, int, bool], tuple[tuple[str, ...], str, str] | None] = {}
 
     # A blocking call as (label, what, fix), or None.
     def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str] | None:
@@ -89,12 +89,16 @@ class _Blocking:
                 return True
         return False
 
-    def helper(self, callee: Callee) -> tuple[tuple[str, ...], str, str] | None:
-        """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches."""
+    def helper(self, callee: Callee, startup: bool = False) -> tuple[tuple[str, ...], str, str] | None:
+        """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches.
+
+        `startup`: called while the app starts or stops, where one local file read is not worth
+        reporting (SINGLE_FILE_IO); the search goes on to what else the helper does.
+        """
         m, sid = callee.module, callee.scope
         if m is None or sid < 0:
             return None
-        key = (id(m), sid)
+        key = (id(m), sid, startup)
         if key in self._reach:
             return self._reach[key]
         self._reach[key] = None  # cycles reach nothing new
@@ -108,10 +112,12 @@ class _Blocking:
                     continue
                 inner = self.project.callee(m, call)
                 hit = self.direct(m, call, inner)
+                if hit is not None and startup and inner.target in SINGLE_FILE_IO:
+                    continue
                 if hit is not None:
                     result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3])
                     break
-                deeper = self.helper(inner)
+                deeper = self.helper(inner, startup)
                 if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
                     name = inner.module.scopes[inner.scope].name
                     result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
@@ -173,12 +179,14 @@ class _Blocking:
         hit = self.direct(m, call, callee)
         if hit is not None and callee.target in FILE_OPENERS and self._file_io_offloaded(m, call):
             return None
+        if hit is not None and startup and callee.target in SINGLE_FILE_IO:
+            return None  # one local file while the app starts: settings, manifests, markers
         if hit is not None:
             code, shown, what, fix = hit
             if startup:
                 return self._finding(m, call, "LG105", f"{shown} ({what}) blocks the event loop in {where} while the app starts or stops", fix)
             return self._finding(m, call, code, f"{shown} ({what}) blocks the event loop in {where}", fix)
-        reach = self.helper(callee) if via_helpers else None
+        reach = self.helper(callee, startup) if via_helpers else None
         if reach is not None:
             chain, what, fix = reach
             name = callee.module.scopes[callee.scope].name
