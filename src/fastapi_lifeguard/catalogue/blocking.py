@@ -15,6 +15,8 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "sleep": ("a blocking sleep", "use `await asyncio.sleep(...)`"),
     "subprocess": ("a subprocess call that waits",
                    "use `await asyncio.create_subprocess_exec(...)` or `await asyncio.to_thread(...)`"),
+    "spawn": ("starting a process: fork and exec, without waiting for the child",
+              "use `await asyncio.create_subprocess_exec(...)`, or `await asyncio.to_thread(...)`"),
     "file": ("synchronous file I/O",
              "use `aiofiles`/`anyio.Path`, or `await asyncio.to_thread(...)`"),
     "db": ("a synchronous database driver call",
@@ -46,12 +48,14 @@ BLOCKING_CALLS: dict[str, str] = {
     "subprocess.check_output": "subprocess",
     "subprocess.getoutput": "subprocess",
     "subprocess.getstatusoutput": "subprocess",
-    "subprocess.Popen": "subprocess",
+    "subprocess.Popen": "spawn",
     "os.system": "subprocess",
     "os.popen": "subprocess",
     **{f"os.{name}": "subprocess" for name in (
         "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
-        "wait", "waitpid", "wait3", "wait4", "waitid", "posix_spawn", "posix_spawnp")},
+        "wait", "waitpid", "wait3", "wait4", "waitid")},
+    "os.posix_spawn": "spawn",
+    "os.posix_spawnp": "spawn",
     "builtins.open": "file",
     "io.open": "file",
     "os.fdopen": "file",
@@ -88,3 +92,30 @@ BLOCKING_CALLS: dict[str, str] = {
     "spacy.load": "model",
     "builtins.input": "input",
 }
+
+# Calls that only open a file object: the blocking part is what is done with it afterwards.
+# When every use of the object is handed to an offloader (`await asyncio.to_thread(f.read)`),
+# the open itself is one local syscall and is not reported.
+FILE_OPENERS: frozenset[str] = frozenset({
+    "builtins.open", "io.open", "os.fdopen", "codecs.open", "pathlib.Path.open",
+})
+
+# Catalogued calls that return at once when an argument is one of these names:
+# name -> (position, keyword, names). `os.waitpid(pid, os.WNOHANG)` polls; `open(os.devnull)`
+# opens no file on disk. Flags combined with `|` count.
+NON_BLOCKING_WITH: dict[str, tuple[int, str, frozenset[str]]] = {
+    "os.waitpid": (1, "options", frozenset({"os.WNOHANG"})),
+    "os.wait3": (0, "options", frozenset({"os.WNOHANG"})),
+    "os.wait4": (1, "options", frozenset({"os.WNOHANG"})),
+    "os.waitid": (2, "options", frozenset({"os.WNOHANG"})),
+    "builtins.open": (0, "file", frozenset({"os.devnull"})),
+    "io.open": (0, "file", frozenset({"os.devnull"})),
+}
+
+# One local file opened, read or written: short and bounded, the usual way settings, manifests
+# and markers are loaded while the app starts. LG105 does not report these in lifespans and
+# startup/shutdown code (no request is waiting yet); a network call, a sleep, a subprocess, a
+# model load or a whole-tree copy/removal there still is. Under traffic LG101/LG102 report them.
+SINGLE_FILE_IO: frozenset[str] = FILE_OPENERS | frozenset({
+    f"pathlib.Path.{m}" for m in ("read_text", "read_bytes", "write_text", "write_bytes")
+})

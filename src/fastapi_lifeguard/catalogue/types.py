@@ -90,6 +90,8 @@ TRACKED_TYPES: frozenset[str] = frozenset({
     "pathlib.Path", "sqlalchemy.orm.sessionmaker", "sqlalchemy.ext.asyncio.async_sessionmaker",
     "sqlalchemy.ext.asyncio.AsyncSession", "redis.asyncio.Redis", "httpx.AsyncClient",
     "fastapi.FastAPI", "fastapi.APIRouter", "fastapi.BackgroundTasks",
+    # command-line apps: their `.command()` decorators mark CLI entry points (LG1xx)
+    "typer.Typer", "cyclopts.App",
     "sqlalchemy.Engine", "sqlalchemy.Connection",
     # in-memory objects whose methods do not raise in practice (LG401)
     "asyncio.Queue", "collections.deque", "contextvars.ContextVar",

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..catalogue import framework as fw
-from .project import Project
+from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS
+from .project import Project, canonical
 from .records import Call, ModuleModel, Ref
 
 ROUTE = "route"
@@ -77,6 +78,9 @@ class FastAPIModel:
         self.registrations: list[Registration] = []
         self.background: list[BackgroundUse] = []
         self._callers: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
+        self._call_sites: dict[tuple[int, int], list[tuple[ModuleModel, Call]]] = {}
+        self._loop_started: set[tuple[int, int]] = set()  # `anyio.run(main)`: run in a loop of its own
+        self._off_server: dict[tuple[int, int], bool] = {}
         self._startup_only: dict[tuple[int, int], bool] = {}
         self._served: set[tuple[int, int]] | None = None
         for m in project.modules:
@@ -126,7 +130,9 @@ class FastAPIModel:
         elif ctx:
             result = False
         else:
-            callers = self.callers().get(key, [])
+            # A CLI command that also calls it (`await check_settings()` in `lnbits db ...`) runs in
+            # another process: the server still only calls it while starting.
+            callers = [c for c in self.callers().get(key, []) if not self.off_server(*c)]
             result = bool(callers) and all(self.is_startup_only(cm, csid, depth + 1) for cm, csid in callers)
         self._startup_only[key] = result
         return result
@@ -153,6 +159,7 @@ class FastAPIModel:
     def callers(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
         if self._callers is None:
             graph: dict[tuple[int, int], list[tuple[ModuleModel, int]]] = {}
+            sites = self._call_sites
             project = self.project
             for m in project.modules:
                 for call in m.calls:
@@ -160,9 +167,116 @@ class FastAPIModel:
                         continue
                     callee = project.callee(m, call)
                     if callee.module is not None:
-                        graph.setdefault((id(callee.module), callee.scope), []).append((m, _function_of(m, call.scope)))
+                        key = (id(callee.module), callee.scope)
+                        graph.setdefault(key, []).append((m, _function_of(m, call.scope)))
+                        sites.setdefault(key, []).append((m, call))
+                    pos = self._runner_position(callee.target, call)
+                    if pos is not None and len(call.args) > pos and call.args[pos].kind == "name":
+                        value = project.value_of(m, call.scope, call.args[pos])
+                        if value and value[0] == "scope":
+                            self._loop_started.add((id(value[1]), value[2]))
             self._callers = graph
         return self._callers
+
+    # ---- code that runs outside the server ---------------------------------------
+    def off_server(self, m: ModuleModel, sid: int) -> bool:
+        """Does this coroutine only ever run in an event loop of its own, never the server's?
+
+        A CLI command (typer/click/cyclopts, or wrapped by a decorator that calls `asyncio.run`),
+        a coroutine started with `asyncio.run(main())`/`anyio.run(main)`, and what only those
+        call: a blocking call there makes no request wait. Functions FastAPI runs never are;
+        functions nobody is seen calling are not either (they may be anybody's).
+        """
+        key = (id(m), sid)
+        found = self._off_server.get(key)
+        if found is not None:
+            return found
+        self._off_server[key] = False  # cycles: not off the server through themselves
+        scope = m.scopes[sid]
+        result = False
+        if scope.kind == "def" and not self.contexts_of(m, sid):
+            if self._cli_entry(m, sid):
+                result = True
+            else:
+                sites = self._sites(key)
+                if sites or key in self._loop_started:
+                    result = all(self._starts_loop(cm, call) or self.off_server(cm, _function_of(cm, call.scope))
+                                 for cm, call in sites)
+        self._off_server[key] = result
+        return result
+
+    def _sites(self, key: tuple[int, int]) -> list[tuple[ModuleModel, Call]]:
+        self.callers()
+        return self._call_sites.get(key, [])
+
+    def _runner_position(self, target: str | None, call: Call) -> int | None:
+        if target is None and call.func.attrs:
+            target = "?." + call.func.attrs[-1]  # `loop.run_until_complete` on an unknown loop object
+        if target is None:
+            return None
+        pos = LOOP_RUNNERS.get(target)
+        if pos is None and "." in target:
+            pos = LOOP_RUNNERS.get("*." + target.rsplit(".", 1)[1])
+        return pos
+
+    def _starts_loop(self, m: ModuleModel, call: Call) -> bool:
+        """Is this call the coroutine handed to a loop runner (`asyncio.run(main())`)?"""
+        if call.parent < 0:
+            return False
+        parent = m.calls[call.parent]
+        pos = self._runner_position(self.project.callee(m, parent).target, parent)
+        return pos is not None and pos == call.parent_pos
+
+    def _cli_entry(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
+        """A command-line command: a CLI framework's command decorator, a command of a project CLI
+        group (`@db.command()` with `@cli.group() def db()`), or a decorator that runs it with
+        `asyncio.run`."""
+        scope = m.scopes[sid]
+        project = self.project
+        for dec in scope.decorators:
+            if self._decorator_target(m, scope.parent, dec) in CLI_COMMANDS:
+                return True
+            func = m.calls[dec.base].func if dec.kind == "call" else dec
+            if depth < 4 and func.kind == "name" and func.attrs and func.attrs[-1] in CLI_GROUP_METHODS:
+                group = project.value_of(m, scope.parent, Ref("name", func.base, func.attrs[:-1]))
+                if group and group[0] == "scope" and group[1].scopes[group[2]].kind == "def" \
+                        and self._cli_entry(group[1], group[2], depth + 1):
+                    return True
+            if dec.kind == "name":
+                wrapper = project.value_of(m, scope.parent, dec)
+                if wrapper and wrapper[0] == "scope" and self._runs_in_own_loop(wrapper[1], wrapper[2]):
+                    return True
+        return False
+
+    def _decorator_target(self, m: ModuleModel, sid: int, dec: Ref) -> str | None:
+        project = self.project
+        if dec.kind == "call":
+            call = m.calls[dec.base]
+            return project.callee(m, call).target if call.id >= 0 else None
+        if dec.kind == "name" and dec.attrs:  # `@app.command` without parentheses
+            base = project.value_of(m, sid, Ref("name", dec.base, dec.attrs[:-1]))
+            if base and base[0] == "inst":
+                return canonical(f"{base[1]}.{dec.attrs[-1]}")
+        return project.dotted_of(m, sid, dec)
+
+    def _runs_in_own_loop(self, m: ModuleModel, sid: int) -> bool:
+        """A decorator `def coro(f)` whose wrapper returns `asyncio.run(f(*args, **kwargs))`."""
+        scope = m.scopes[sid]
+        if scope.kind != "def" or not scope.params:
+            return False
+        func = scope.params[0].name
+        for inner in (scope, *(s for s in m.scopes if s.parent == sid and s.kind == "def")):
+            for cid in inner.calls:
+                call = m.calls[cid]
+                pos = self._runner_position(self.project.callee(m, call).target, call)
+                if pos is None or len(call.args) <= pos:
+                    continue
+                arg = call.args[pos]
+                if arg.kind == "call":
+                    arg = m.calls[arg.base].func
+                if arg.kind == "name" and arg.base == func and not arg.attrs:
+                    return True
+        return False
 
     def describe(self, m: ModuleModel, sid: int) -> str:
         """`async route `get_user`` style label for messages."""

@@ -11,6 +11,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
+from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH, SINGLE_FILE_IO
 from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -38,6 +39,8 @@ def check(analysis) -> Iterator[Finding]:
         for scope in m.scopes:
             if scope.kind != "def" or not fastapi.on_loop(m, scope.id):
                 continue
+            if fastapi.off_server(m, scope.id):
+                continue  # a CLI command or script coroutine: its loop serves no request
             startup = fastapi.is_startup_only(m, scope.id)
             # Through helpers only where FastAPI runs the coroutine (directly or via its callers):
             # library coroutines far from any route are not this linter's business.
@@ -59,12 +62,12 @@ class _Blocking:
     def __init__(self, analysis) -> None:
         self.analysis = analysis
         self.project = analysis.project
-        self._reach: dict[tuple[int, int], tuple[tuple[str, ...], str, str] | None] = {}
+        self._reach: dict[tuple[int, int, bool], tuple[tuple[str, ...], str, str] | None] = {}
 
     # A blocking call as (label, what, fix), or None.
     def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str] | None:
         entry = self.analysis.blocking_entry(callee.target)
-        if entry is not None and callee.module is None:
+        if entry is not None and callee.module is None and not self._returns_at_once(m, call, callee.target):
             return "LG101", f"`{_display(callee)}`", entry[0], entry[1]
         t, method = callee.recv_type, callee.method
         if t is not None and method is not None:
@@ -73,12 +76,33 @@ class _Blocking:
                 return "LG103", f"`{_receiver_text(call)}.{method}()`", f"an I/O call on a sync `{t.rsplit('.', 1)[-1]}`", _CLIENT_FIX
         return None
 
-    def helper(self, callee: Callee, depth: int = 0) -> tuple[tuple[str, ...], str, str] | None:
-        """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches."""
+    def _returns_at_once(self, m: ModuleModel, call: Call, target: str | None) -> bool:
+        """`os.waitpid(pid, os.WNOHANG)`, `open(os.devnull, "w")`: arguments that make the call
+        return without waiting (NON_BLOCKING_WITH)."""
+        spec = NON_BLOCKING_WITH.get(target or "")
+        if spec is None:
+            return False
+        pos, keyword, names = spec
+        ref = call.args[pos] if len(call.args) > pos else call.kwargs.get(keyword)
+        pending = [ref] if ref is not None else []
+        while pending:
+            ref = pending.pop()
+            if ref.kind == "binop" and ref.op == "BitOr":
+                pending.extend((ref.base, *ref.items))
+            elif ref.kind == "name" and self.project.dotted_of(m, call.scope, ref) in names:
+                return True
+        return False
+
+    def helper(self, callee: Callee, startup: bool = False, depth: int = 0) -> tuple[tuple[str, ...], str, str] | None:
+        """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches.
+
+        `startup`: called while the app starts or stops, where one local file read is not worth
+        reporting (SINGLE_FILE_IO); the search goes on to what else the helper does.
+        """
         m, sid = callee.module, callee.scope
         if m is None or sid < 0 or depth > _MAX_CHAIN:
             return None
-        key = (id(m), sid)
+        key = (id(m), sid, startup)
         if key in self._reach:
             return self._reach[key]
         self._reach[key] = None  # cycles reach nothing new
@@ -88,14 +112,16 @@ class _Blocking:
                 and not self.analysis.fastapi.decorated_with(m, sid, fw.CACHE_DECORATORS)):
             for cid in scope.calls:
                 call = m.calls[cid]
-                if self._offloaded(m, call) is not None:
+                if self._offloaded(m, call) is not None or _behind_cache(m, call):
                     continue
                 inner = self.project.callee(m, call)
                 hit = self.direct(m, call, inner)
+                if hit is not None and startup and inner.target in SINGLE_FILE_IO:
+                    continue
                 if hit is not None:
                     result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3])
                     break
-                deeper = self.helper(inner, depth + 1)
+                deeper = self.helper(inner, startup, depth + 1)
                 if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
                     name = inner.module.scopes[inner.scope].name
                     result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
@@ -107,12 +133,43 @@ class _Blocking:
         """If `call` sits where an offloader expects a callable, the offloader's position."""
         if call.parent < 0:
             return None
-        parent = m.calls[call.parent]
-        target = self.project.callee(m, parent).target
-        if target is None and parent.func.attrs:
-            target = "?." + parent.func.attrs[-1]  # `loop.run_in_executor` on an unknown loop object
-        pos = self.analysis.offload_position(target)
+        pos = self._offload_position(m, m.calls[call.parent])
         return pos if pos is not None and pos == call.parent_pos else None
+
+    def _file_io_offloaded(self, m: ModuleModel, call: Call) -> bool:
+        """`with open(p) as f: await asyncio.to_thread(f.read)`: every use of the file object
+        goes to a thread (or is the `with` that closes it), so only the open runs on the loop."""
+        if call.stmt not in ("with", "assign") or len(call.targets) != 1:
+            return False
+        target = call.targets[0]
+        if target.kind != "name" or target.attrs:
+            return False
+        name = target.base
+        scope = m.scopes[call.scope]
+        if len(scope.bindings.get(name, ())) != 1:
+            return False
+        explained: set[tuple[int, int]] = set()
+        for cid in scope.calls:
+            offloader = m.calls[cid]
+            if offloader.id < 0:
+                continue
+            pos = self._offload_position(m, offloader)
+            if pos is None:
+                continue
+            for arg in (*offloader.args[pos:], *offloader.kwargs.values()):
+                if arg.kind == "name" and arg.base == name:
+                    explained.add((arg.line, arg.col))
+        if not explained:
+            return False
+        explained.update((ref.line, ref.col) for ref, _ in scope.withs
+                         if ref.kind == "name" and ref.base == name and not ref.attrs)
+        return all(load in explained for load in scope.loads.get(name, ()))
+
+    def _offload_position(self, m: ModuleModel, call: Call) -> int | None:
+        target = self.project.callee(m, call).target
+        if target is None and call.func.attrs:
+            target = "?." + call.func.attrs[-1]  # `loop.run_in_executor` on an unknown loop object
+        return self.analysis.offload_position(target)
 
     def on_loop_call(self, m: ModuleModel, call: Call, where: str, startup: bool,
                      via_helpers: bool = True) -> Finding | None:
@@ -121,13 +178,19 @@ class _Blocking:
         callee = self.project.callee(m, call)
         if self._offloaded(m, call) is not None:
             return self._called_not_passed(m, call, callee)
+        if _behind_cache(m, call):
+            return None
         hit = self.direct(m, call, callee)
+        if hit is not None and callee.target in FILE_OPENERS and self._file_io_offloaded(m, call):
+            return None
+        if hit is not None and startup and callee.target in SINGLE_FILE_IO:
+            return None  # one local file while the app starts: settings, manifests, markers
         if hit is not None:
             code, shown, what, fix = hit
             if startup:
                 return self._finding(m, call, "LG105", f"{shown} ({what}) blocks the event loop in {where} while the app starts or stops", fix)
             return self._finding(m, call, code, f"{shown} ({what}) blocks the event loop in {where}", fix)
-        reach = self.helper(callee) if via_helpers else None
+        reach = self.helper(callee, startup) if via_helpers else None
         if reach is not None:
             chain, what, fix = reach
             name = callee.module.scopes[callee.scope].name
@@ -165,6 +228,22 @@ class _Blocking:
     @staticmethod
     def _finding(m: ModuleModel, call: Call, code: str, text: str, fix: str, chain: tuple[str, ...] = ()) -> Finding:
         return Finding(m.path, call.line, call.col, code, f"{text}; {fix}", call.end_line, call.end_col, fix, chain)
+
+
+def _behind_cache(m: ModuleModel, call: Call) -> bool:
+    """A call behind a once-only guard on a module-level cache: the function declares `global
+    CACHE`, returns it, and makes the call inside an `if` (`if stamp != _seen: ...`) or after an
+    early `return CACHE`. It runs when the cache is empty or stale, not on every call."""
+    scope = m.scopes[call.scope]
+    if not scope.globals:
+        return False
+    cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
+    if not cached:
+        return False
+    if call.in_if:
+        return True
+    first = min(cached, key=lambda r: (r.line, r.col))
+    return len(scope.returns) >= 2 and (first.line, first.col) < (call.line, call.col)
 
 
 def _display(callee: Callee) -> str:
