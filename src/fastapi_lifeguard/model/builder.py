@@ -533,9 +533,11 @@ def _skip(builder: _Builder, node: ast.AST) -> None:
 
 
 def _method_for(kind: type):
-    if issubclass(kind, _LEAVES):
-        return _skip
-    return getattr(_Builder, "visit_" + kind.__name__, _Builder.generic_visit)
+    # A visitor of its own wins (Name records reads); other leaves have nothing to record.
+    method = getattr(_Builder, "visit_" + kind.__name__, None)
+    if method is not None:
+        return method
+    return _skip if issubclass(kind, _LEAVES) else _Builder.generic_visit
 
 
 _DISPATCH: dict[type, object] = {}

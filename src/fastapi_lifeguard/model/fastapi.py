@@ -179,7 +179,7 @@ class FastAPIModel:
         return self._callers
 
     # ---- code that runs outside the server ---------------------------------------
-    def off_server(self, m: ModuleModel, sid: int) -> bool:
+    def off_server(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
         """Does this coroutine only ever run in an event loop of its own, never the server's?
 
         A CLI command (typer/click/cyclopts, or wrapped by a decorator that calls `asyncio.run`),
@@ -191,6 +191,8 @@ class FastAPIModel:
         found = self._off_server.get(key)
         if found is not None:
             return found
+        if depth > _MAX_CALLER_DEPTH:
+            return False
         self._off_server[key] = False  # cycles: not off the server through themselves
         scope = m.scopes[sid]
         result = False
@@ -200,7 +202,7 @@ class FastAPIModel:
             else:
                 sites = self._sites(key)
                 if sites or key in self._loop_started:
-                    result = all(self._starts_loop(cm, call) or self.off_server(cm, _function_of(cm, call.scope))
+                    result = all(self._starts_loop(cm, call) or self.off_server(cm, _function_of(cm, call.scope), depth + 1)
                                  for cm, call in sites)
         self._off_server[key] = result
         return result
