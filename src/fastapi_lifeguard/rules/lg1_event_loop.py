@@ -86,7 +86,7 @@ class _Blocking:
                     break
                 deeper = self.helper(inner)
                 if deeper is not None:
-                    name = m.scopes[inner.scope].name
+                    name = inner.module.scopes[inner.scope].name
                     result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
                     break
         self._reach[key] = result
@@ -118,8 +118,10 @@ class _Blocking:
         reach = self.helper(callee)
         if reach is not None:
             chain, what, fix = reach
-            name = m.scopes[callee.scope].name if callee.module is not None else "?"
-            if m.scopes[callee.scope].name == "__init__" and callee.target:
+            # `helper()` only returns a chain for a project function, so `callee.module` is set;
+            # its scope ids index that module, which may not be `m` (project mode).
+            name = callee.module.scopes[callee.scope].name
+            if name == "__init__" and callee.target:
                 name = callee.target.rsplit(".", 1)[-1]
             path = " → ".join((f"{name}()", *chain))
             fix = f"run it in a thread with `await asyncio.to_thread({name}, ...)`, or make it async: {fix}"
