@@ -336,3 +336,64 @@ def test_stdin_is_checked_from_the_given_text(tmp_path):
 
     messages = json.loads(proc.stdout)["messages"]
     assert _codes(messages) == [(5, "blocking-call-in-async", "LG101")]
+
+
+def test_namespace_package_through_source_roots(tmp_path):
+    """A package without __init__.py is found the way pylint finds it (--source-roots)."""
+    _write(tmp_path, {
+        "src/svc/helpers.py": '''\
+            import time
+
+
+            def wait():
+                time.sleep(1)
+            ''',
+        "src/svc/main.py": '''\
+            from svc.helpers import wait
+
+
+            async def handler():
+                wait()
+            ''',
+    })
+    main = str(tmp_path / "src" / "svc" / "main.py")
+    args = [f"--load-plugins={PLUGIN}", "--disable=all", "--enable=fastapi-lifeguard"]
+    assert _codes(run_pylint([main], args + [f"--source-roots={tmp_path / 'src'}"])) == [
+        (5, "blocking-call-via-helper", "LG102")]
+    assert _codes(run_pylint([main], args)) == []  # not importable as `svc`: single-file result
+
+
+def test_cross_module_failure_falls_back_to_single_file(tmp_path, monkeypatch):
+    """Whatever goes wrong while following imports, the file's own findings still come."""
+    from pylint.lint import Run
+    from pylint.reporters import CollectingReporter
+
+    from fastapi_lifeguard import pylint_plugin
+
+    def broken(self, dotted):
+        raise RuntimeError("resolver bug")
+
+    monkeypatch.setattr(pylint_plugin.ModelCache, "by_name", broken)
+    _write(tmp_path, {"pkg/__init__.py": "", "pkg/util.py": "def helper():\n    return 1\n",
+                      "pkg/app.py": '''\
+        import time
+
+        from pkg.util import helper
+
+
+        async def handler():
+            helper()
+            time.sleep(1)
+        '''})
+    reporter = CollectingReporter()
+    Run(["--rcfile=" + os.devnull, "--persistent=n", f"--load-plugins={PLUGIN}", "--disable=all",
+         "--enable=fastapi-lifeguard", str(tmp_path / "pkg" / "app.py")], reporter=reporter, exit=False)
+    assert [(m.line, m.symbol) for m in reporter.messages] == [(8, "blocking-call-in-async")]
+
+
+def test_docs_list_every_message():
+    docs = os.path.join(os.path.dirname(FIXTURES), "docs", "pylint.md")
+    with open(docs, encoding="utf-8") as handle:
+        text = handle.read()
+    for rule in RULES:
+        assert re.search(rf"\| {message_id(rule)} \| `{BY_CODE_SYMBOL[rule.code]}`.*\| {rule.code} \|", text), rule.code

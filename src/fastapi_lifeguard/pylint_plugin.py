@@ -256,15 +256,18 @@ class LifeguardChecker(BaseChecker):
         self._settings = Settings()
         self._cache = ModelCache()
 
-    def open(self) -> None:
-        """Start of a run: read the options, forget the models of the previous run."""
+    def read_settings(self) -> None:
         try:
             self._settings = settings_from_mapping(_option_values(self.linter.config),
                                                    source="pylint option --lifeguard-")
         except ConfigError as exc:
-            # The same treatment pylint gives an option it cannot parse: a usage error.
+            # What pylint does with an option it cannot parse: one line, usage error (32).
             print(f"fastapi-lifeguard: {exc}", file=sys.stderr)
             sys.exit(32)
+
+    def open(self) -> None:
+        """Start of a run (in each worker with -j): options, and no models of a previous run."""
+        self.read_settings()
         self._cache = ModelCache()
 
     def visit_module(self, node: nodes.Module) -> None:
@@ -342,3 +345,10 @@ def _node_at(module: nodes.Module, finding: Finding) -> nodes.NodeNG:
 
 def register(linter: PyLinter) -> None:
     linter.register_checker(LifeguardChecker(linter))
+
+
+def load_configuration(linter: PyLinter) -> None:
+    """pylint's hook once options are parsed: a bad value stops the run before any file."""
+    for checker in linter.get_checkers():
+        if isinstance(checker, LifeguardChecker):
+            checker.read_settings()
