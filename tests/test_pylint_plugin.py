@@ -397,3 +397,45 @@ def test_docs_list_every_message():
         text = handle.read()
     for rule in RULES:
         assert re.search(rf"\| {message_id(rule)} \| `{BY_CODE_SYMBOL[rule.code]}`.*\| {rule.code} \|", text), rule.code
+
+
+def _run_in_process(args):
+    from pylint.lint import Run
+    from pylint.reporters import CollectingReporter
+
+    reporter = CollectingReporter()
+    Run(["--rcfile=" + os.devnull, "--persistent=n", f"--load-plugins={PLUGIN}", "--disable=all",
+         "--enable=fastapi-lifeguard", *args], reporter=reporter, exit=False)
+    return reporter.messages
+
+
+def test_each_file_is_modelled_once_per_run(monkeypatch):
+    """The chain project: main imports three siblings that pylint visits too; five files,
+    five parses, however many modules import them."""
+    from fastapi_lifeguard import pylint_plugin
+
+    built = []
+    real = pylint_plugin._model
+
+    def counting(data, path, module, is_package):
+        built.append(os.path.relpath(path, FIXTURES))
+        return real(data, path, module, is_package)
+
+    monkeypatch.setattr(pylint_plugin, "_model", counting)
+    chain = os.path.join(FIXTURES, "projects", "chain", "app")
+    messages = _run_in_process([chain])
+    assert sorted(built) == sorted(set(built)) and len(built) == 5, built
+    assert {m.symbol for m in messages} == {"blocking-call-via-helper", "blocking-sync-client-in-async"}
+
+
+def test_lg001_when_the_engine_cannot_model_a_file(tmp_path, monkeypatch):
+    from fastapi_lifeguard import pylint_plugin
+    from fastapi_lifeguard.findings import Finding
+
+    monkeypatch.setattr(pylint_plugin, "build",
+                        lambda tree, path, module, is_package: Finding(path, 1, 0, "LG001", "cannot parse: too deep"))
+    path = tmp_path / "deep.py"
+    path.write_text("x = 1\n", encoding="utf-8")
+    messages = _run_in_process([str(path)])
+    assert [(m.msg_id, m.symbol, m.msg) for m in messages] == [
+        ("E5701", "lifeguard-syntax-error", "LG001 cannot parse: too deep")]
