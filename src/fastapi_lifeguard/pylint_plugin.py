@@ -27,16 +27,19 @@ by default (LG205) are disabled by default here too; `--enable=<symbol>` turns t
 Cross-module analysis
 ---------------------
 flake8 and the CLI in single-file mode see one module. Here the module's imports are
-followed: every dotted name the module imports is located with astroid's module finder
-(pylint's sys.path, source roots and namespace packages), and when it leads to a Python
-source file of the project (not the standard library, not site-packages) that file is
-modelled too, on demand, so a helper, dependency or background task defined in another
-module resolves to its body (LG102 through helpers, LG103 through an imported dependency's
-type, ...). The modules met this way are only used for resolution; findings are reported
-for the module pylint is visiting. Each file is parsed and modelled at most once per run.
-Anything that fails there (module not found, unreadable, not parseable) leaves that name
-unresolved, as in single-file mode; a failure of the cross-module analysis as a whole falls
-back to single-file analysis, never a crash.
+followed, on demand, as the engine resolves names: a top-level package is located with
+astroid's module finder (pylint's sys.path, source roots, namespace packages), its
+submodules in its folder; when a name leads to a Python source file of the project (not
+the standard library, not site-packages), that file is modelled too, so a helper,
+dependency or background task defined in another module resolves to its body (LG102
+through helpers, LG103 through an imported dependency's type, ...). Those modules only
+serve resolution (`engine.analyse(..., context=...)`); findings are reported for the
+module pylint is visiting. What only the other direction tells (this function is a route
+because another file registers it) stays with the CLI's project mode. Each file is parsed
+and modelled once per run and reused when pylint visits it. Anything that fails there
+(module not found, unreadable, not parseable) leaves that name unresolved, as in
+single-file mode; a failure of the cross-module analysis as a whole falls back to
+single-file analysis, never a crash.
 """
 
 from __future__ import annotations
