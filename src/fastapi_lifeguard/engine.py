@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
+from typing import Callable
 
 from .catalogue import lookup
 from .catalogue.blocking import BLOCKING_CALLS, CATEGORIES
@@ -40,8 +41,8 @@ class Analysis:
     offload: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, modules: list[ModuleModel], settings: Settings) -> "Analysis":
-        project = Project(modules)
+    def of(cls, modules: list[ModuleModel], settings: Settings, context=None) -> "Analysis":
+        project = Project(modules, context)
         blocking = {name: CATEGORIES[cat] for name, cat in BLOCKING_CALLS.items()}
         for name, advice in settings.blocking_calls.items():
             blocking[name] = (f"`{name}` (listed in blocking-calls)", advice or "run it with `await asyncio.to_thread(...)`")
@@ -155,11 +156,16 @@ def build(tree: ast.Module, path: str, module: str | None = None, is_package: bo
         return _lg001(path, 1, 0, "too deeply nested to analyse")
 
 
-def analyse(modules: list[ModuleModel], settings: Settings) -> list[Finding]:
-    """Run every rule on the models; findings of all modules, unfiltered by selection."""
+def analyse(modules: list[ModuleModel], settings: Settings,
+            context: Callable[[str], ModuleModel | None] | None = None) -> list[Finding]:
+    """Run every rule on the models; findings of all modules, unfiltered by selection.
+
+    `context(dotted)` may supply modules outside `modules` for name resolution only
+    (pylint: helpers and dependencies imported from other files); they are not checked.
+    """
     from .rules import RULE_MODULES
 
-    analysis = Analysis.of(modules, settings)
+    analysis = Analysis.of(modules, settings, context)
     findings: set[Finding] = set()
     for rule_module in RULE_MODULES:
         findings.update(rule_module.check(analysis))

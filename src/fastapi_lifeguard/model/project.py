@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
+from typing import Callable
 
 from ..catalogue import framework as fw
 from ..catalogue.clients import NESTED_RESOURCE_CLIENTS, SYNC_CLIENTS
@@ -60,12 +61,16 @@ _NO_CALLEE = Callee()
 class Project:
     """The modules analysed together, and everything resolved about them."""
 
-    def __init__(self, modules: list[ModuleModel]) -> None:
+    def __init__(self, modules: list[ModuleModel],
+                 context: Callable[[str], ModuleModel | None] | None = None) -> None:
+        """`modules` are checked; `context(dotted)` may supply other modules that names
+        resolve into, on demand, without checking them (pylint: the files imports lead to)."""
         self.modules = modules
         self.by_name: dict[str, ModuleModel] = {}
         for m in modules:
             if m.module and m.module not in self.by_name:
                 self.by_name[m.module] = m
+        self._context = context
         self._names: dict[tuple[int, int, str], object] = {}
         self._callees: dict[tuple[int, int], Callee] = {}
         self._results: dict[tuple[int, int], str | None] = {}
@@ -77,7 +82,12 @@ class Project:
     def find_module(self, dotted: str) -> tuple[ModuleModel, list[str]] | None:
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
-            m = self.by_name.get(".".join(parts[:cut]))
+            name = ".".join(parts[:cut])
+            m = self.by_name.get(name)
+            if m is None and self._context is not None:
+                m = self._context(name)
+                if m is not None:
+                    self.by_name[name] = m
             if m is not None:
                 return m, parts[cut:]
         return None

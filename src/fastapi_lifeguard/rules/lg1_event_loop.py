@@ -193,6 +193,8 @@ class _Blocking:
         reach = self.helper(callee, startup) if via_helpers else None
         if reach is not None:
             chain, what, fix = reach
+            # `helper()` only returns a chain for a project function, so `callee.module` is set;
+            # its scope ids index that module, which may not be `m` (project mode).
             name = callee.module.scopes[callee.scope].name
             if name == "__init__" and callee.target:
                 name = callee.target.rsplit(".", 1)[-1]
