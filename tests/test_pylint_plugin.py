@@ -349,9 +349,13 @@ def test_namespace_package_through_source_roots(tmp_path):
                 time.sleep(1)
             ''',
         "src/svc/main.py": '''\
+            from fastapi import FastAPI
             from svc.helpers import wait
 
+            app = FastAPI()
 
+
+            @app.get("/")
             async def handler():
                 wait()
             ''',
@@ -359,7 +363,7 @@ def test_namespace_package_through_source_roots(tmp_path):
     main = str(tmp_path / "src" / "svc" / "main.py")
     args = [f"--load-plugins={PLUGIN}", "--disable=all", "--enable=fastapi-lifeguard"]
     assert _codes(run_pylint([main], args + [f"--source-roots={tmp_path / 'src'}"])) == [
-        (5, "blocking-call-via-helper", "LG102")]
+        (9, "blocking-call-via-helper", "LG102")]
     assert _codes(run_pylint([main], args)) == []  # not importable as `svc`: single-file result
 
 

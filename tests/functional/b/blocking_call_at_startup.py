@@ -24,7 +24,7 @@ app = FastAPI(lifespan=lifespan)
 router = APIRouter()
 
 
-@router.on_event("shutdown")
+@router.on_event("shutdown")  # [on-event-deprecated]
 def sync_shutdown():
     time.sleep(0.5)  # [blocking-call-at-startup]
 
