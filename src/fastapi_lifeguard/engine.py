@@ -58,10 +58,17 @@ class Analysis:
 
 @lru_cache(maxsize=4096)
 def _package_dir(directory: str) -> tuple[str, ...]:
-    """Package parts for a directory: walk up while `__init__.py` exists."""
-    if not os.path.isfile(os.path.join(directory, "__init__.py")):
-        return ()
+    """Package parts for a directory: walk up while `__init__.py` exists.
+
+    A folder without one directly inside a regular package (open-webui's `routers/`) is a
+    namespace subpackage that Python imports as `package.routers`: it keeps the walk going.
+    """
     parent = os.path.dirname(directory)
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        name = os.path.basename(directory)
+        if parent != directory and name.isidentifier() and os.path.isfile(os.path.join(parent, "__init__.py")):
+            return (*_package_dir(parent), name)
+        return ()
     if parent == directory:
         return (os.path.basename(directory),)
     return (*_package_dir(parent), os.path.basename(directory))
