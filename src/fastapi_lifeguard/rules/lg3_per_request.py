@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
+from .lg1_event_loop import _MAX_CHAIN, MAX_HELPER_DEPTH
 from ..catalogue import lookup
 from ..catalogue.factories import FACTORIES, KINDS, MEMOISING_DECORATORS, SHARED_POOL_KWARGS
 from ..catalogue.offload import CALLABLE_BUILDERS
@@ -256,10 +257,15 @@ class _PerRequest:
         return _OBJECT
 
     # ---- helpers -----------------------------------------------------------------
-    def helper(self, callee: Callee) -> tuple[tuple[str, ...], str, str] | None:
-        """For a call into a project function: (chain, what, fix) of the resource it builds."""
+    def helper(self, callee: Callee, depth: int = 0) -> tuple[tuple[str, ...], str, str] | None:
+        """For a call into a project function: (chain, what, fix) of the resource it builds.
+
+        Like LG102, at most MAX_HELPER_DEPTH helpers: on litellm, chains of 20+ helpers ran
+        through rarely taken branches (a team lookup that creates the team, which publishes a
+        config change, which builds a Redis pool) and were not per-request creation.
+        """
         m, sid = callee.module, callee.scope
-        if m is None or sid < 0:
+        if m is None or sid < 0 or depth > _MAX_CHAIN:
             return None
         key = (id(m), sid)
         if key in self._reach:
@@ -279,8 +285,8 @@ class _PerRequest:
                 if call.id < 0 or self._memoised(m, call):
                     continue  # `_cache[key] = Helper(...)` behind a missing-check
                 inner = self.project.callee(m, call)
-                deeper = self.helper(inner)
-                if deeper is not None:
+                deeper = self.helper(inner, depth + 1)
+                if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
                     result = ((f"{_name(inner, m)}()", *deeper[0]), deeper[1], deeper[2])
                     break
         self._reach[key] = result
