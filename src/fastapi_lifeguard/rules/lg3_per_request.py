@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
-from .lg1_event_loop import _MAX_CHAIN, MAX_HELPER_DEPTH
+from .lg1_event_loop import _MAX_CHAIN
 from ..catalogue import lookup
 from ..catalogue.factories import FACTORIES, KINDS, MEMOISING_DECORATORS, SHARED_POOL_KWARGS
 from ..catalogue.offload import CALLABLE_BUILDERS
@@ -68,6 +68,11 @@ def _describe(analysis, m: ModuleModel, sid: int) -> str:
         return f"dependency class `{m.scopes[scope.parent].name}` (FastAPI builds one per request)"
     return analysis.fastapi.describe(m, sid)
 
+
+# Helpers followed down to a factory. Deeper than LG102's 3: lnbits builds its per-request
+# clients and engines 4-5 calls down (`install_extension() → ... → Database() →
+# create_async_engine`); litellm's 20+ deep chains through rare branches stay out.
+MAX_FACTORY_DEPTH = 5
 
 class _PerRequest:
     """Which calls build a catalogued resource, directly or through helpers (memoised per function)."""
@@ -260,7 +265,7 @@ class _PerRequest:
     def helper(self, callee: Callee, depth: int = 0) -> tuple[tuple[str, ...], str, str] | None:
         """For a call into a project function: (chain, what, fix) of the resource it builds.
 
-        Like LG102, at most MAX_HELPER_DEPTH helpers: on litellm, chains of 20+ helpers ran
+        At most MAX_FACTORY_DEPTH helpers: on litellm, chains of 20+ helpers ran
         through rarely taken branches (a team lookup that creates the team, which publishes a
         config change, which builds a Redis pool) and were not per-request creation.
         """
@@ -286,7 +291,7 @@ class _PerRequest:
                     continue  # `_cache[key] = Helper(...)` behind a missing-check
                 inner = self.project.callee(m, call)
                 deeper = self.helper(inner, depth + 1)
-                if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
+                if deeper is not None and len(deeper[0]) < MAX_FACTORY_DEPTH:
                     result = ((f"{_name(inner, m)}()", *deeper[0]), deeper[1], deeper[2])
                     break
         self._reach[key] = result
