@@ -15,7 +15,6 @@ Any unreadable, corrupt or unwritable entry is a miss, never an error.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 import io
 import os
@@ -24,12 +23,12 @@ import sys
 import tempfile
 import time
 import zlib
-from contextlib import contextmanager
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 
 from . import __version__
+from .engine import gc_paused
 from .findings import Finding
 
 DEFAULT_DIR = ".lifeguard_cache"
@@ -55,21 +54,9 @@ def dumps(obj) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
-    with no_gc():
+    with gc_paused():
         pickler.dump(obj)
     return buffer.getvalue()
-
-
-@contextmanager
-def no_gc():
-    """Loading builds many small objects; the cyclic GC would rescan them all repeatedly."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +139,7 @@ class Cache:
             self.misses += 1
             return None
         try:
-            with no_gc():
+            with gc_paused():
                 value = pickle.loads(zlib.decompress(data))
         except Exception:  # corrupt or from an incompatible layout: rebuild it
             self.misses += 1

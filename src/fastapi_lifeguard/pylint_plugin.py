@@ -44,16 +44,14 @@ single-file analysis, never a crash.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from pylint.checkers import BaseChecker
 
 from .codes import RULES, Rule, rule_url
-from .engine import analyse, build, module_name, parse
+from .engine import analyse, build, gc_paused, module_name, parse
 from .findings import Finding
 from .model.records import ModuleModel
 from .options import SHARED_OPTIONS, settings_from_mapping
@@ -277,7 +275,7 @@ class LifeguardChecker(BaseChecker):
         path = node.file
         if not path:
             return
-        with _collector_paused():
+        with gc_paused():
             findings = self._findings(node, path)
         for finding in findings:
             self._report(node, finding)
@@ -312,21 +310,6 @@ class LifeguardChecker(BaseChecker):
             end_col_offset=finding.end_col if finding.end_line else None,
             args=(finding.message,),
         )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Parsing and modelling allocate many small objects that free themselves (ASTs and
-    records hold no cycles); with pylint's astroid trees of every module alive, each cyclic
-    collection they trigger walks that whole heap. Pausing the collector meanwhile halved
-    the plugin's cost on a large project; it runs again right after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _node_at(module: nodes.Module, finding: Finding) -> nodes.NodeNG:

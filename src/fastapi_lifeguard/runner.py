@@ -198,7 +198,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
 
         # Small chunks keep the progress moving and the workers balanced; big files are rare.
         chunk = max(1, min(32, total // (jobs * 8)))
-        with ProcessPoolExecutor(max_workers=jobs) as pool, cache_mod.no_gc():
+        with ProcessPoolExecutor(max_workers=jobs) as pool, gc_paused():
             for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
                 built[n] = pickle.loads(data)
                 if cache is not None:

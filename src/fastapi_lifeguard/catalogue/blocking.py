@@ -31,6 +31,13 @@ CATEGORIES: dict[str, tuple[str, str]] = {
                "use `asyncio.open_connection`/`loop.getaddrinfo`, or `await asyncio.to_thread(...)`"),
 }
 
+# Calls that load a model from disk: blocking on the loop (LG101) and, per request, a
+# resource built again and again (LG301, catalogue/factories.py).
+MODEL_LOADERS: tuple[str, ...] = (
+    "joblib.load", "torch.load", "*.from_pretrained", "sentence_transformers.SentenceTransformer",
+    "transformers.pipeline", "keras.models.load_model", "tensorflow.keras.models.load_model", "spacy.load",
+)
+
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
 BLOCKING_CALLS: dict[str, str] = {
@@ -80,16 +87,9 @@ BLOCKING_CALLS: dict[str, str] = {
     "socket.gethostbyname": "socket",
     "socket.gethostbyname_ex": "socket",
     "socket.gethostbyaddr": "socket",
-    "joblib.load": "model",
-    "torch.load": "model",
+    **{name: "model" for name in MODEL_LOADERS},
     "pickle.load": "model",
     "dill.load": "model",
-    "*.from_pretrained": "model",
-    "sentence_transformers.SentenceTransformer": "model",
-    "transformers.pipeline": "model",
-    "keras.models.load_model": "model",
-    "tensorflow.keras.models.load_model": "model",
-    "spacy.load": "model",
     "builtins.input": "input",
 }
 

@@ -16,6 +16,7 @@ from a sessionmaker (`AsyncSessionLocal()`, `Session(engine)`), `pool.acquire()`
 
 from __future__ import annotations
 
+from .blocking import MODEL_LOADERS
 from .framework import CACHE_DECORATORS
 
 # kind -> (what the call does, how to fix it)
@@ -93,14 +94,7 @@ FACTORIES: dict[str, str] = {
     "openai.AsyncAzureOpenAI": "sdk",
     "anthropic.Anthropic": "sdk",
     "anthropic.AsyncAnthropic": "sdk",
-    "joblib.load": "model",
-    "torch.load": "model",
-    "*.from_pretrained": "model",
-    "sentence_transformers.SentenceTransformer": "model",
-    "transformers.pipeline": "model",
-    "keras.models.load_model": "model",
-    "tensorflow.keras.models.load_model": "model",
-    "spacy.load": "model",
+    **{name: "model" for name in MODEL_LOADERS},
 }
 
 # Keyword arguments that hand the factory an existing pool/transport: built that way, the

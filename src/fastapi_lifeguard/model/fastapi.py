@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..catalogue import framework as fw
+from ..catalogue import lookup
 from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS
 from .project import Project, canonical
 from .records import Call, ModuleModel, Ref
@@ -170,7 +171,7 @@ class FastAPIModel:
                         key = (id(callee.module), callee.scope)
                         graph.setdefault(key, []).append((m, _function_of(m, call.scope)))
                         sites.setdefault(key, []).append((m, call))
-                    pos = self._runner_position(callee.target, call)
+                    pos = lookup(LOOP_RUNNERS, project.call_name(m, call))
                     if pos is not None and len(call.args) > pos and call.args[pos].kind == "name":
                         value = project.value_of(m, call.scope, call.args[pos])
                         if value and value[0] == "scope":
@@ -211,22 +212,12 @@ class FastAPIModel:
         self.callers()
         return self._call_sites.get(key, [])
 
-    def _runner_position(self, target: str | None, call: Call) -> int | None:
-        if target is None and call.func.attrs:
-            target = "?." + call.func.attrs[-1]  # `loop.run_until_complete` on an unknown loop object
-        if target is None:
-            return None
-        pos = LOOP_RUNNERS.get(target)
-        if pos is None and "." in target:
-            pos = LOOP_RUNNERS.get("*." + target.rsplit(".", 1)[1])
-        return pos
-
     def _starts_loop(self, m: ModuleModel, call: Call) -> bool:
         """Is this call the coroutine handed to a loop runner (`asyncio.run(main())`)?"""
         if call.parent < 0:
             return False
         parent = m.calls[call.parent]
-        pos = self._runner_position(self.project.callee(m, parent).target, parent)
+        pos = lookup(LOOP_RUNNERS, self.project.call_name(m, parent))
         return pos is not None and pos == call.parent_pos
 
     def _cli_entry(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
@@ -270,7 +261,7 @@ class FastAPIModel:
         for inner in (scope, *(s for s in m.scopes if s.parent == sid and s.kind == "def")):
             for cid in inner.calls:
                 call = m.calls[cid]
-                pos = self._runner_position(self.project.callee(m, call).target, call)
+                pos = lookup(LOOP_RUNNERS, self.project.call_name(m, call))
                 if pos is None or len(call.args) <= pos:
                     continue
                 arg = call.args[pos]

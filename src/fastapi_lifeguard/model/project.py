@@ -322,6 +322,15 @@ class Project:
             found = self._callees[key] = self._callee(m, call) if call.id >= 0 else _NO_CALLEE
         return found
 
+    def call_name(self, m: ModuleModel, call: Call) -> str | None:
+        """The callee's dotted name, or `?.method` when only the method is known
+        (`loop.run_in_executor` on a loop object of unknown type): catalogue `*.method`
+        entries still match it."""
+        target = self.callee(m, call).target
+        if target is None and call.func.attrs:
+            target = "?." + call.func.attrs[-1]
+        return target
+
     def _callee(self, m: ModuleModel, call: Call) -> Callee:
         func = call.func
         attrs = func.attrs

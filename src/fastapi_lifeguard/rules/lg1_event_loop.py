@@ -170,10 +170,7 @@ class _Blocking:
         return all(load in explained for load in scope.loads.get(name, ()))
 
     def _offload_position(self, m: ModuleModel, call: Call) -> int | None:
-        target = self.project.callee(m, call).target
-        if target is None and call.func.attrs:
-            target = "?." + call.func.attrs[-1]  # `loop.run_in_executor` on an unknown loop object
-        return self.analysis.offload_position(target)
+        return self.analysis.offload_position(self.project.call_name(m, call))
 
     def on_loop_call(self, m: ModuleModel, call: Call, where: str, startup: bool,
                      via_helpers: bool = True) -> Finding | None:

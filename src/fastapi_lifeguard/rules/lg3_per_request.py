@@ -124,8 +124,8 @@ class _PerRequest:
 
     def _offloaded_factory(self, m: ModuleModel, call: Call, target: str | None) -> tuple[str, str, str] | None:
         """`await asyncio.to_thread(joblib.load, path)`: the load still happens per request."""
-        if target is None and call.func.attrs:
-            target = "?." + call.func.attrs[-1]
+        if target is None:
+            target = self.project.call_name(m, call)
         pos = self.analysis.offload_position(target)
         if pos is None:
             return None
