@@ -463,7 +463,24 @@ class Project:
         scope = dm.scopes[dsid]
         if scope.kind == "class":
             return self.qualname(dm, dsid)
-        return self.annotation_type(dm, scope.parent, scope.returns_ann)
+        t = self.annotation_type(dm, scope.parent, scope.returns_ann)
+        if t is None and scope.kind == "def" and (scope.returns_ann is None or scope.is_generator):
+            t = self._produced_type(dm, dsid)
+        return t
+
+    def _produced_type(self, m: ModuleModel, sid: int) -> str | None:
+        """An unannotated dependency (`def get_db(): db = SessionLocal(); yield db`): the one
+        type every non-None yield (or return, for a plain function) gives. The parameter gets
+        what FastAPI injects whether or not it is annotated."""
+        scope = m.scopes[sid]
+        refs = [y.value for y in scope.yields] if scope.is_generator else list(scope.returns)
+        types = set()
+        for ref in refs:
+            if ref is None or _is_none(ref):
+                continue
+            value = self.value_of(m, sid, ref)
+            types.add(value[1] if value and value[0] == "inst" else None)
+        return types.pop() if len(types) == 1 else None
 
     def annotated_dependency(self, m: ModuleModel, sid: int, ref: Ref | None, depth: int = 0):
         """The `Depends(...)` call inside an `Annotated[...]` annotation (or alias), as (module, call)."""
