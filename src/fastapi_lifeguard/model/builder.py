@@ -354,7 +354,7 @@ class _Builder:
 
     def visit_Raise(self, node: ast.Raise) -> None:
         self.scopes[self.scope].raises.append(
-            Raise(node.lineno, node.col_offset, self.guard, node.exc is None, self.handler))
+            Raise(node.lineno, node.col_offset, self.guard, node.exc is None, self.handler, _raised_name(node.exc)))
         for child in ast.iter_child_nodes(node):
             self.visit(child)
 
@@ -552,3 +552,16 @@ def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool
     placeholder = Call(-1, 0, 0, 0, 0, OTHER, 0)
     return ModuleModel(path, module, is_package, builder.scopes,
                        [c if c is not None else placeholder for c in calls])
+
+
+def _raised_name(node: ast.expr | None) -> str:
+    """`raise NotImplementedError`, `raise NotImplementedError("...")`: the dotted class name."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join((node.id, *reversed(parts)))

@@ -97,6 +97,7 @@ class Raise:
     guarded: bool
     bare: bool = False  # `raise` with no exception: re-raises the one being handled
     handler: tuple[str, ...] = ()  # names caught by the innermost enclosing `except` clause
+    exc: str = ""  # the raised class as written (`NotImplementedError`, `errors.Missing`), when a name
 
 
 @dataclass(slots=True)
