@@ -157,6 +157,23 @@ class FastAPIModel:
             self._served = served
         return (id(m), sid) in self._served
 
+    def has_entry_point(self) -> bool:
+        """Is there anything FastAPI runs among the modules analysed (an app, a router, a route,
+        a dependency...)? Without one the user asked for a library check: every coroutine may be
+        anybody's, so none is judged by whether a served function reaches it."""
+        return bool(self.apps) or bool(self.contexts)
+
+    def maybe_registered(self, m: ModuleModel, sid: int) -> bool:
+        """Is the function decorated by something that may register it for someone to call
+        (not a plain wrapper from WRAPPING_DECORATOR_PREFIXES)?"""
+        scope = m.scopes[sid]
+        for dec in scope.decorators:
+            ref = m.calls[dec.base].func if dec.kind == "call" else dec
+            dotted = self.project.dotted_of(m, scope.parent, ref)
+            if dotted is None or not dotted.startswith(fw.WRAPPING_DECORATOR_PREFIXES):
+                return True
+        return False
+
     def callers(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
         if self._callers is None:
             graph: dict[tuple[int, int], list[tuple[ModuleModel, int]]] = {}

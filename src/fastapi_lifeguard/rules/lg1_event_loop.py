@@ -35,6 +35,7 @@ _CLIENT_FIX = ("use the async client (AsyncSession, httpx.AsyncClient, redis.asy
 def check(analysis) -> Iterator[Finding]:
     finder = _Blocking(analysis)
     fastapi = analysis.fastapi
+    library = not fastapi.has_entry_point()
     for m in analysis.project.modules:
         for scope in m.scopes:
             if scope.kind != "def" or not fastapi.on_loop(m, scope.id):
@@ -42,9 +43,14 @@ def check(analysis) -> Iterator[Finding]:
             if fastapi.off_server(m, scope.id):
                 continue  # a CLI command or script coroutine: its loop serves no request
             startup = fastapi.is_startup_only(m, scope.id)
-            # Through helpers only where FastAPI runs the coroutine (directly or via its callers):
-            # library coroutines far from any route are not this linter's business.
-            via_helpers = startup or fastapi.is_served(m, scope.id)
+            served = startup or fastapi.is_served(m, scope.id)
+            if not (served or library or fastapi.maybe_registered(m, scope.id)):
+                # An async client class shipped beside the server, a library API reached only
+                # from its own sync wrapper: nothing FastAPI runs reaches it, so its blocking
+                # calls make no request wait. Without any entry point (a library check) every
+                # coroutine counts, for its own calls; helpers are followed only where served.
+                continue
+            via_helpers = served
             where = fastapi.describe(m, scope.id)
             for cid in scope.calls:
                 finding = finder.on_loop_call(m, m.calls[cid], where, startup, via_helpers)
