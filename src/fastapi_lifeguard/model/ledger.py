@@ -25,7 +25,9 @@ from .records import Call, ModuleModel, Ref, Scope
 
 RELEASED, ESCAPED = "released", "escaped"
 
-Key = tuple  # ("local", id(module), scope id, name) | ("state", name) | ("attr", name) | ("global", name)
+# ("local", id(module), scope id, name) | ("state", name) | ("state", id(app), name) | ("attr", name)
+# | ("global", name). `app.state` is keyed by its app when the code says which app it is.
+Key = tuple
 
 
 def parts(ref: Ref | None) -> tuple[str, ...] | None:
@@ -101,6 +103,7 @@ class Ledger:
         self._aliases: dict[tuple[int, int, str], tuple[Ref, int] | None] = {}
         self._types: dict[Key, set[str]] | None = None
         self._wild: set[int] | None = None
+        self._lifespan_owner: dict[tuple[int, int], set[int]] | None = None
         self.roots: dict[tuple[int, int], set[int]] = {}  # helper -> modules of the lifespans/handlers reaching it
         self._roles()
         self._index()
@@ -448,7 +451,8 @@ class Ledger:
             return None
         if len(p) >= 2:
             if p[-2] == "state":
-                return ("state", p[-1]), False
+                app = self.state_app(m, sid, p)
+                return (("state", p[-1]) if app is None else ("state", app, p[-1])), False
             return ("attr", p[-1]), False
         bsid = self.binding_scope(m, sid, p[0])
         if bsid is None or bsid == 0:
@@ -477,7 +481,13 @@ class Ledger:
         p = (ref.base, *ref.attrs)
         kind = key[0]
         if kind == "state":
-            return "exact" if len(p) >= 2 and p[-2] == "state" and p[-1] == key[1] else None
+            if len(p) < 2 or p[-2] != "state" or p[-1] != key[-1]:
+                return None
+            if len(key) == 3:
+                app = self.state_app(m, sid, p)
+                if app is not None and app != key[1]:
+                    return None  # another app's `state`: its release is not this one's
+            return "exact"
         if kind == "attr":
             return "exact" if len(p) >= 2 and p[-1] == key[1] else None
         if kind == "global":
@@ -507,6 +517,40 @@ class Ledger:
             match = self.denotes(key, use)
             if match:
                 yield use, match
+
+    def state_app(self, m: ModuleModel, sid: int, p: tuple[str, ...]) -> int | None:
+        """Which app `<x>.state.<name>` belongs to, when the code says: `x` names one app
+        (`public.state.pool`), or is the first parameter of a lifespan given to one app only."""
+        owner = p[:-2]
+        if not owner:
+            return None
+        app = self.fastapi.app_of(m, sid, Ref("name", owner[0], owner[1:]))
+        if app is not None:
+            return id(app) if app.kind == "app" else None
+        if len(owner) != 1:
+            return None
+        fsid = sid
+        while fsid > 0 and m.scopes[fsid].kind == "lambda":
+            fsid = m.scopes[fsid].parent
+        scope = m.scopes[fsid]
+        if scope.kind != "def" or not scope.params or scope.params[0].name != owner[0]:
+            return None
+        if m.binding_scope(sid, owner[0]) != fsid:
+            return None
+        apps = self._lifespan_apps().get((id(m), fsid), ())
+        return next(iter(apps)) if len(apps) == 1 else None
+
+    def _lifespan_apps(self) -> dict[tuple[int, int], set[int]]:
+        """Lifespan function -> the apps created with `lifespan=` it (a shared lifespan: several)."""
+        if self._lifespan_owner is None:
+            owners: dict[tuple[int, int], set[int]] = {}
+            for app in self.fastapi.apps:
+                if app.kind != "app" or not self.fastapi.has_lifespan(app):
+                    continue
+                for value in self.fastapi.lifespan_values(app.module, app.call.scope, app.lifespan):
+                    owners.setdefault((id(value[1]), value[2]), set()).add(id(app))
+            self._lifespan_owner = owners
+        return self._lifespan_owner
 
     # ---- what a call makes ------------------------------------------------------------------
     def resource_of_call(self, m: ModuleModel, call: Call, depth: int = 0) -> Resource | None:
@@ -977,14 +1021,14 @@ class Ledger:
                     found = self.key_of_target(m, call.scope, call.targets[0])
                     if found is None or found[1]:
                         continue
-                    types.setdefault(found[0], set()).add(resource.rtype.name if resource else "?")
+                    types.setdefault(_type_key(found[0]), set()).add(resource.rtype.name if resource else "?")
                 # Anything else stored under the same name makes its type unknown.
                 for scope in m.scopes:
                     for target, value, _line in scope.attr_stores:
                         if value.kind != "call" and not _is_none(value):
                             found = self.key_of_target(m, scope.id, target)
                             if found is not None and not found[1]:
-                                types.setdefault(found[0], set()).add("?")
+                                types.setdefault(_type_key(found[0]), set()).add("?")
                 for name, bindings in m.scopes[0].bindings.items():
                     for b in bindings:
                         value = b.value if isinstance(b.value, Ref) else None
@@ -1024,7 +1068,7 @@ class Ledger:
                 elif b.kind != "assign" or not _is_none(b.value):
                     names.add("?")
         else:
-            names = self.key_types().get(key, set())
+            names = self.key_types().get(_type_key(key), set())
         if len(names) == 1:
             name = next(iter(names))
             return lc.RESOURCE_TYPES.get(name) or self._user_type(name)
@@ -1045,6 +1089,11 @@ def _is_none(ref) -> bool:
 def _not_none(bindings) -> list:
     """Bindings other than `x = None` (the placeholder before a startup assignment)."""
     return [b for b in bindings if not (b.kind == "assign" and _is_none(b.value))]
+
+
+def _type_key(key: Key) -> Key:
+    """What a name may hold is judged across apps: `app.state.client` of any app (LG202)."""
+    return ("state", key[-1]) if key[0] == "state" else key
 
 
 def _tail(ref: Ref) -> str | None:
