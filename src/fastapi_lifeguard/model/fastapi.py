@@ -149,8 +149,16 @@ class FastAPIModel:
                     callees.setdefault((id(cm), csid), []).append(callee_key)
             served = set(self.contexts)
             queue = list(served)
+            by_id = {id(mod): mod for mod in self.project.modules}
             while queue:
-                for nxt in callees.get(queue.pop(), ()):
+                key = queue.pop()
+                nxt_keys = list(callees.get(key, ()))
+                mod = by_id.get(key[0])
+                if mod is not None and mod.scopes[key[1]].name != "__init__":
+                    # A call through the base type (`storage: LeaseStorage` → `read_lease()`)
+                    # resolves to the base method; the subclasses' overrides are what runs.
+                    nxt_keys.extend((id(om), osid) for om, osid in self.project.overrides(mod, key[1]))
+                for nxt in nxt_keys:
                     if nxt not in served:
                         served.add(nxt)
                         queue.append(nxt)

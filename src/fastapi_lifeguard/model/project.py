@@ -75,7 +75,7 @@ class Project:
         self._callees: dict[tuple[int, int], Callee] = {}
         self._results: dict[tuple[int, int], str | None] = {}
         self._self_attrs: dict[tuple[int, int, str], object] = {}
-        self._members: dict[str, list[tuple[ModuleModel, int, int]]] | None = None
+        self._subclasses: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._busy: set = set()
         self._depth = 0
 
@@ -276,29 +276,34 @@ class Project:
         scope = m.scopes[sid]
         if scope.kind != "def" or scope.parent < 0 or m.scopes[scope.parent].kind != "class":
             return []
-        if self._members is None:
-            self._members = {}
-            for mod in self.modules:
-                for cls in mod.scopes:
-                    if cls.kind == "class" and cls.bases:
-                        for name, msid in cls.members.items():
-                            self._members.setdefault(name, []).append((mod, cls.id, msid))
+        subclasses = self._subclass_index()
         found = []
-        for mod, cls_sid, msid in self._members.get(scope.name, ()):
-            if not (mod is m and cls_sid == scope.parent) and self._inherits(mod, cls_sid, m, scope.parent):
-                found.append((mod, msid))
+        todo, seen = list(subclasses.get((id(m), scope.parent), ())), set()
+        while todo:
+            cm, csid = todo.pop()
+            if (id(cm), csid) in seen:
+                continue
+            seen.add((id(cm), csid))
+            member = cm.scopes[csid].members.get(scope.name)
+            if member is not None:
+                found.append((cm, member))
+            todo.extend(subclasses.get((id(cm), csid), ()))
         return found
 
-    def _inherits(self, m: ModuleModel, sid: int, base_m: ModuleModel, base_sid: int, depth: int = 0) -> bool:
-        if depth > 5:
-            return False
-        scope = m.scopes[sid]
-        for base in scope.bases:
-            value = self.value_of(m, scope.parent, base)
-            if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
-                if (value[1] is base_m and value[2] == base_sid) or self._inherits(value[1], value[2], base_m, base_sid, depth + 1):
-                    return True
-        return False
+    def _subclass_index(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
+        """Project class -> its direct project subclasses, built once."""
+        if self._subclasses is None:
+            index: dict[tuple[int, int], list[tuple[ModuleModel, int]]] = {}
+            for mod in self.modules:
+                for cls in mod.scopes:
+                    if cls.kind != "class":
+                        continue
+                    for base in cls.bases:
+                        value = self.value_of(mod, cls.parent, base)
+                        if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+                            index.setdefault((id(value[1]), value[2]), []).append((mod, cls.id))
+            self._subclasses = index
+        return self._subclasses
 
     def class_bases(self, m: ModuleModel, sid: int, depth: int = 0) -> set[str]:
         """External dotted names among a project class's bases, transitively."""
