@@ -49,6 +49,7 @@ class _Builder:
         self.guard = False
         self.in_finally = False
         self.in_if = False
+        self.branch: tuple[str, Ref | None, bool] | None = None
         self.loop_var: Ref | None = None
         self.in_loop = False
         self.finally_try_depth = 0
@@ -177,15 +178,15 @@ class _Builder:
 
     def _enter(self, sid: int):
         saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-                 self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler)
-        self.scope, self.guard, self.in_finally, self.in_if = sid, False, False, False
+                 self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch)
+        self.scope, self.guard, self.in_finally, self.in_if, self.branch = sid, False, False, False, None
         self.loop_var, self.in_loop, self.finally_try_depth, self.with_depth = None, False, 0, 0
         self.handler, self.test_depth, self.in_handler = (), 0, False
         return saved
 
     def _leave(self, saved) -> None:
         (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-         self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler) = saved
+         self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch) = saved
 
     def _qualname(self, name: str) -> str:
         parent = self.scopes[self.scope]
@@ -439,11 +440,38 @@ class _Builder:
 
     def _visit_branching(self, node: ast.If | ast.While) -> None:
         self._visit_test(node.test)
-        saved = self.in_if
+        saved = self.in_if, self.branch
         self.in_if = True
-        self.visit_many(node.body)
-        self.visit_many(node.orelse)
-        self.in_if = saved
+        if isinstance(node, ast.If):
+            text, subject, when_set = self._condition(node.test)
+            self.branch = (text, subject, when_set)
+            self.visit_many(node.body)
+            self.branch = (f"not ({text})" if subject is None else text, subject, not when_set)
+            self.visit_many(node.orelse)
+        else:
+            self.branch = None
+            self.visit_many(node.body)
+            self.visit_many(node.orelse)
+        self.in_if, self.branch = saved
+
+    def _condition(self, test: ast.expr) -> tuple[str, Ref | None, bool]:
+        """The test as written, and its subject when it only asks whether a value is set."""
+        try:
+            text = ast.unparse(test)
+        except (ValueError, RecursionError):  # pragma: no cover - unparse handles any parsed expression
+            text = "…"
+        text = text if len(text) <= 60 else text[:57] + "..."
+        when_set = True
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, when_set = test.operand, False
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
+            when_set = when_set == isinstance(test.ops[0], ast.IsNot)
+            test = test.left
+        if isinstance(test, (ast.Name, ast.Attribute)):
+            subject = self.ref(test)
+            return text, (subject if subject.kind == "name" else None), when_set
+        return text, None, True
 
     visit_If = _visit_branching
     visit_While = _visit_branching
@@ -514,6 +542,7 @@ class _Builder:
             parent_pos=role.get("parent_pos"), stmt=role.get("stmt", "other"),
             targets=role.get("targets", ()), guarded=self.guard, in_finally=self.in_finally,
             in_handler=self.in_handler, in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
+            branch=self.branch, star_kwargs=any(kw.arg is None for kw in node.keywords),
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)

@@ -233,6 +233,10 @@ class FastAPIModel:
         self._off_server[key] = result
         return result
 
+    def call_sites(self, m: ModuleModel, sid: int) -> list[tuple[ModuleModel, Call]]:
+        """Every call seen to reach this function (for a class: its `__init__`)."""
+        return self._sites((id(m), sid))
+
     def _sites(self, key: tuple[int, int]) -> list[tuple[ModuleModel, Call]]:
         self.callers()
         return self._call_sites.get(key, [])
