@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..catalogue import framework as fw
+from ..catalogue import lookup
 from ..catalogue.clients import NESTED_RESOURCE_CLIENTS, SYNC_CLIENTS
+from ..catalogue.offload import OFFLOAD_WRAPPERS
 from ..catalogue.types import ATTRIBUTE_RESULTS, CALL_RESULTS, DIVIDABLE_TYPES, TRACKED_TYPES, TYPE_ALIASES
 from .records import Call, ModuleModel, Ref
 
@@ -435,6 +437,14 @@ class Project:
         hit = CALL_RESULTS.get(target)
         if hit:
             return hit
+        pos = lookup(OFFLOAD_WRAPPERS, target)
+        if pos is not None and target != "asgiref.sync.sync_to_async" and len(call.args) > pos:
+            # `await asyncio.to_thread(resolve_provider, ...)` gives what `resolve_provider` returns.
+            value = self.value_of(m, call.scope, call.args[pos])
+            if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "def":
+                fm, fsid = value[1], value[2]
+                ann = fm.scopes[fsid].returns_ann
+                return self.annotation_type(fm, fm.scopes[fsid].parent, ann) if ann is not None else None
         if target in SYNC_CLIENTS or target in TRACKED_TYPES:
             return target
         if callee.module is not None:
