@@ -68,6 +68,7 @@ class Resource:
     made: tuple[str, int]  # path and line of the factory call
     via: tuple[str, ...] = ()  # helper functions between the startup code and the factory
     is_task: bool = False
+    kept: tuple = ()  # keys a memoising helper also keeps it under (`_clients` of `return _clients[k]`)
 
 
 @dataclass(eq=False)
@@ -587,7 +588,8 @@ class Ledger:
             if scope.kind == "def":
                 inner = self.returned_resource(cm, csid, depth + 1)
                 if inner is not None:
-                    return Resource(inner.rtype, inner.factory, inner.made, (f"{scope.name}()", *inner.via), inner.is_task)
+                    return Resource(inner.rtype, inner.factory, inner.made, (f"{scope.name}()", *inner.via),
+                                    inner.is_task, inner.kept)
         return None
 
     def _is_loop(self, m: ModuleModel, sid: int, ref: Ref) -> bool:
@@ -637,10 +639,35 @@ class Ledger:
                     res = self.resource_of_call(m, call, depth)
             elif ref.kind == "name" and not ref.attrs:
                 res = self._returned_local(m, sid, ref.base, depth)
+            elif ref.kind == "sub" and isinstance(ref.base, Ref):
+                res = self._returned_memo(m, sid, ref.base, depth)
             if res is None or (found is not None and found.rtype is not res.rtype):
                 return None
             found = res
         return found
+
+    def _returned_memo(self, m: ModuleModel, sid: int, registry: Ref, depth: int) -> Resource | None:
+        """`if k not in _clients: _clients[k] = _build(k)` / `return _clients[k]`: a memoising
+        factory. Whoever calls it at startup owns the client (LG201): it is released through
+        the name the caller keeps it under or through the module-level dict. A helper that only
+        startup code calls reports where it stores the client instead (its own entry)."""
+        if registry.kind != "name" or registry.attrs or self.fastapi.is_startup_only(m, sid):
+            return None
+        found = self.key_of_target(m, sid, registry)
+        if found is None or found[0][0] != "global":
+            return None
+        made = None
+        for target, value, _line in m.scopes[sid].attr_stores:
+            if (target.kind == "sub" and parts(target.base) == parts(registry)  # type: ignore[arg-type]
+                    and value.kind == "call" and not value.attrs):
+                call = m.calls[value.base]
+                res = self.resource_of_call(m, call, depth) if call.id >= 0 else None
+                if res is None or (made is not None and made.rtype is not res.rtype):
+                    return None
+                made = res
+        if made is None:
+            return None
+        return Resource(made.rtype, made.factory, made.made, made.via, made.is_task, (*made.kept, found[0]))
 
     def _returned_local(self, m: ModuleModel, sid: int, name: str, depth: int) -> Resource | None:
         if self.binding_scope(m, sid, name) != sid:
@@ -963,7 +990,7 @@ class Ledger:
     def _settle(self, entry: Entry) -> str:
         if entry.resource.is_task:
             return self._settle_task(entry)
-        verdicts = [self.fate(k, entry.resource.is_task, entry=entry) for k in entry.keys]
+        verdicts = [self.fate(k, entry.resource.is_task, entry=entry) for k in (*entry.keys, *entry.resource.kept)]
         if RELEASED in verdicts:
             return RELEASED
         if ESCAPED in verdicts:
