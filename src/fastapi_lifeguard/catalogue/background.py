@@ -31,6 +31,8 @@ NON_RAISING_CALLS: frozenset[str] = frozenset({
     "asyncio.Task.cancel", "asyncio.Future.cancel", "asyncio.Task.done", "asyncio.Future.done",
     "asyncio.Event.set", "asyncio.Event.clear", "asyncio.Event.is_set",
     "builtins.zip", "builtins.enumerate", "builtins.range", "builtins.reversed", "builtins.iter",
+    # reading the environment returns the default (None) when a variable is missing
+    "os.getenv", "os.environ.get",
 })
 
 # Methods that do not raise on the objects named here, when the receiver's type is unknown:

@@ -114,16 +114,17 @@ class _Background:
 
     def _can_raise(self, m: ModuleModel, sid: int) -> tuple[str, bool] | None:
         """The evidence to cite: the first unguarded call doing real I/O (what fails in
-        production), else the first `raise` or call in source order. `async with Client() as c:`
-        rarely fails on entry (no I/O yet), so it is cited only when nothing else can raise."""
+        production), else the first `raise` (certain to raise when reached), else the first
+        call. `async with Client() as c:` rarely fails on entry (no I/O yet), so it is cited
+        only when nothing else can raise."""
         scope = m.scopes[sid]
         if self.guarded_by_decorator(m, sid):
             return None
         where = os.path.basename(m.path)
-        candidates: list[tuple[tuple[int, int], str, bool]] = []
+        candidates: list[tuple[tuple[int, int], str, bool, bool]] = []  # (position, why, I/O, a `raise`)
         for r in scope.raises:
             if not r.guarded and not (r.bare and PROPAGATED_EXCEPTIONS.intersection(r.handler)):
-                candidates.append(((r.line, r.col), f"`raise` at {where}:{r.line}", False))
+                candidates.append(((r.line, r.col), f"`raise` at {where}:{r.line}", False, True))
         entered = None
         for cid in scope.calls:
             call = m.calls[cid]
@@ -146,11 +147,11 @@ class _Background:
             if call.stmt in ("with", "asyncwith") and not io:
                 entered = entered or (why, io)
                 continue
-            candidates.append(((call.line, call.col), why, io))
+            candidates.append(((call.line, call.col), why, io, False))
         if not candidates:
             return entered
         candidates.sort(key=lambda c: c[0])
-        chosen = next((c for c in candidates if c[2]), candidates[0])
+        chosen = next((c for c in candidates if c[2]), None) or next((c for c in candidates if c[3]), candidates[0])
         return chosen[1], chosen[2]
 
     def _project_call(self, m: ModuleModel, sid: int) -> tuple[str | None, tuple[str, bool]] | None:
