@@ -456,10 +456,7 @@ class _Builder:
 
     def _condition(self, test: ast.expr) -> tuple[str, Ref | None, bool]:
         """The test as written, and its subject when it only asks whether a value is set."""
-        try:
-            text = ast.unparse(test)
-        except (ValueError, RecursionError):  # pragma: no cover - unparse handles any parsed expression
-            text = "…"
+        text = _text(test)
         text = text if len(text) <= 60 else text[:57] + "..."
         when_set = True
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -594,3 +591,35 @@ def _raised_name(node: ast.expr | None) -> str:
     if not isinstance(node, ast.Name):
         return ""
     return ".".join((node.id, *reversed(parts)))
+
+
+_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+        ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+
+
+def _text(node: ast.AST, depth: int = 0) -> str:
+    """A short rendering of a condition for messages (`ast.unparse` costs ~10x more, on every
+    `if` of every module)."""
+    if depth > 6:
+        return "..."
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_text(node.value, depth + 1)}.{node.attr}"
+    if isinstance(node, ast.Constant):
+        return repr(node.value) if not isinstance(node.value, str) or len(node.value) < 30 else "'...'"
+    if isinstance(node, ast.Call):
+        return f"{_text(node.func, depth + 1)}({'...' if node.args or node.keywords else ''})"
+    if isinstance(node, ast.Subscript):
+        return f"{_text(node.value, depth + 1)}[{_text(node.slice, depth + 1)}]"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return f"not {_text(node.operand, depth + 1)}"
+    if isinstance(node, ast.BoolOp):
+        joiner = " and " if isinstance(node.op, ast.And) else " or "
+        return joiner.join(_text(v, depth + 1) for v in node.values)
+    if isinstance(node, ast.Compare):
+        parts = [_text(node.left, depth + 1)]
+        for op, right in zip(node.ops, node.comparators):
+            parts += [_OPS.get(type(op), "?"), _text(right, depth + 1)]
+        return " ".join(parts)
+    return "..."
