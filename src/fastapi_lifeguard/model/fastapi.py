@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ..catalogue import framework as fw
 from ..catalogue import lookup
 from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS
+from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project, canonical
 from .records import Call, ModuleModel, Ref
 
@@ -196,6 +197,11 @@ class FastAPIModel:
                         key = (id(callee.module), callee.scope)
                         graph.setdefault(key, []).append((m, _function_of(m, call.scope)))
                         sites.setdefault(key, []).append((m, call))
+                    handed = self._offloaded_function(m, call)
+                    if handed is not None:
+                        # `loop.run_in_executor(None, partial(file_content, ...))`: the function runs
+                        # for this caller, and what it returns (a coroutine) may be awaited here.
+                        graph.setdefault(handed, []).append((m, _function_of(m, call.scope)))
                     pos = lookup(LOOP_RUNNERS, project.call_name(m, call))
                     if pos is not None and len(call.args) > pos and call.args[pos].kind == "name":
                         value = project.value_of(m, call.scope, call.args[pos])
@@ -203,6 +209,38 @@ class FastAPIModel:
                             self._loop_started.add((id(value[1]), value[2]))
             self._callers = graph
         return self._callers
+
+    def _offloaded_function(self, m: ModuleModel, call: Call) -> tuple[int, int] | None:
+        """The project function a `to_thread`/`run_in_executor` call runs (through `partial`,
+        `ctx.run` and one local name each)."""
+        pos = lookup(OFFLOAD_WRAPPERS, self.project.call_name(m, call))
+        if pos is None or len(call.args) <= pos:
+            return None
+        ref, sid = call.args[pos], call.scope
+        for _ in range(6):
+            if ref.kind == "name" and not ref.attrs:
+                value = self.project.value_of(m, sid, ref)
+                if value and value[0] == "scope":
+                    return (id(value[1]), value[2]) if value[1].scopes[value[2]].kind == "def" else None
+                bsid = m.binding_scope(sid, ref.base)
+                bindings = m.scopes[bsid].bindings.get(ref.base, []) if bsid is not None else []
+                if len(bindings) != 1 or bindings[0].kind != "assign" or not isinstance(bindings[0].value, Ref):
+                    return None
+                ref, sid = bindings[0].value, bsid
+            elif ref.kind == "call" and not ref.attrs and m.calls[ref.base].id >= 0:
+                inner = m.calls[ref.base]
+                if self.project.callee(m, inner).target not in CALLABLE_BUILDERS or not inner.args:
+                    return None
+                ref = inner.args[0]
+                if ref.kind == "name" and ref.attrs:
+                    owner = self.project.value_of(m, sid, Ref("name", ref.base, ref.attrs[:-1]))
+                    forward = CALLABLE_FORWARDERS.get(f"{owner[1]}.{ref.attrs[-1]}") if owner and owner[0] == "inst" else None
+                    if forward is None or len(inner.args) <= forward + 1:
+                        return None
+                    ref = inner.args[forward + 1]
+            else:
+                return None
+        return None
 
     # ---- code that runs outside the server ---------------------------------------
     def off_server(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
