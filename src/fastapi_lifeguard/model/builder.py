@@ -613,10 +613,12 @@ def _text(node: ast.AST, depth: int = 0) -> str:
     if isinstance(node, ast.Subscript):
         return f"{_text(node.value, depth + 1)}[{_text(node.slice, depth + 1)}]"
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return f"not {_text(node.operand, depth + 1)}"
+        inner = _text(node.operand, depth + 1)
+        return f"not ({inner})" if isinstance(node.operand, (ast.BoolOp, ast.Compare)) else f"not {inner}"
     if isinstance(node, ast.BoolOp):
         joiner = " and " if isinstance(node.op, ast.And) else " or "
-        return joiner.join(_text(v, depth + 1) for v in node.values)
+        return joiner.join(f"({_text(v, depth + 1)})" if isinstance(v, ast.BoolOp) else _text(v, depth + 1)
+                           for v in node.values)
     if isinstance(node, ast.Compare):
         parts = [_text(node.left, depth + 1)]
         for op, right in zip(node.ops, node.comparators):
