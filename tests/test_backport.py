@@ -20,6 +20,8 @@ import sys
 from collections import defaultdict
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fixtures_support import ROOT, read_fixture
 from fastapi_lifeguard import engine
@@ -181,6 +183,19 @@ def test_the_respelling_never_runs_on_code_that_parses(monkeypatch):
             assert isinstance(parse(handle.read(), path), ast.Module), path
     assert isinstance(parse("t = 1\ns = 't\"x\"'\nfmt = f'{t}'\ntry:\n    pass\nexcept (A, B):\n    pass\n", "ok.py"),
                       ast.Module)
+
+
+_PIECES = ["except", "except*", " ", "t", "T", "rt", "tR", "f", "'", '"', "'''", '"""', "{", "}", "{{", "(", ")", "[",
+           "]", ",", ":", "\n", "\r\n", "\r", "\\\n", "x", "A", "as", "lambda", "yield", "*", ":=", "!r", "    ", "#c", "é",
+           "=", "try:\n    pass\n"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(_PIECES), max_size=30))
+def test_the_respelling_never_crashes(parts):
+    # Fragments of the constructs it respells, in any order: a tree or one LG001, never a traceback.
+    result = parse("".join(parts), "fuzz.py")
+    assert isinstance(result, ast.Module) or result.code == "LG001"
 
 
 # ---- twins: the same findings at the same lines and columns -----------------------------------

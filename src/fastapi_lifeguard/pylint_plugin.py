@@ -422,7 +422,12 @@ def _install_unparsed_hook() -> None:
         if module is None and filepath:
             for checker in self.get_checkers():
                 if isinstance(checker, LifeguardChecker):
-                    checker.visit_unparsed(filepath, modname, data)
+                    try:
+                        checker.visit_unparsed(filepath, modname, data)
+                    except Exception:  # pylint: disable=broad-exception-caught
+                        # Outside any checker hook, an error here would end pylint's whole run;
+                        # the file already has pylint's E0001.
+                        pass
                     break
         return module
 
