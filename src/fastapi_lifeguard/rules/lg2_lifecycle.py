@@ -30,7 +30,7 @@ _STARLETTE_1_SINCE = (0, 133)
 
 
 def check(analysis) -> Iterator[Finding]:
-    ledger = Ledger(analysis.project, analysis.fastapi, analysis.settings.resource_factories)
+    ledger = analysis.ledger
     yield from _unreleased(ledger, analysis.settings.fastapi_version)
     yield from _not_awaited(ledger)
     yield from _handlers(analysis)
