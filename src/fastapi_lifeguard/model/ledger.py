@@ -978,13 +978,15 @@ class Ledger:
                     found = self.key_of_target(m, call.scope, call.targets[0])
                     if found is not None and not found[1]:
                         stores.setdefault(found[0], []).append((m, call))
-                # Anything else stored under the same name makes its type unknown.
+                # Anything else stored under the same name makes its type unknown; a local
+                # made by one call (`async with Client() as client: app.state.http = client`)
+                # stands for that call.
                 for scope in m.scopes:
                     for target, value, _line in scope.attr_stores:
                         if value.kind != "call" and not _is_none(value):
                             found = self.key_of_target(m, scope.id, target)
                             if found is not None and not found[1]:
-                                stores.setdefault(found[0], []).append((m, None))
+                                stores.setdefault(found[0], []).append((m, self._made_by(m, scope.id, value)))
                 for name, bindings in m.scopes[0].bindings.items():
                     for b in bindings:
                         value = b.value if isinstance(b.value, Ref) else None
@@ -993,6 +995,21 @@ class Ledger:
                                 stores.setdefault(("global", name), []).append((m, None))
             self._stores = stores
         return self._stores
+
+    def _made_by(self, m: ModuleModel, sid: int, ref: Ref) -> Call | None:
+        """The one call a plain local was bound to (`x = F()`, `with F() as x`), else None."""
+        if ref.kind != "name" or ref.attrs:
+            return None
+        bsid = self.binding_scope(m, sid, ref.base)
+        if bsid is None or bsid == 0:
+            return None
+        bindings = _not_none(m.scopes[bsid].bindings.get(ref.base, ()))
+        if len(bindings) != 1 or bindings[0].kind not in ("assign", "with") or not isinstance(bindings[0].value, Ref):
+            return None
+        value = bindings[0].value
+        if value.kind != "call" or value.attrs or m.calls[value.base].id < 0:
+            return None
+        return m.calls[value.base]
 
     def key_types(self) -> dict[Key, set[str]]:
         """Every assignment of a resource anywhere, by key: what type each name may hold."""
