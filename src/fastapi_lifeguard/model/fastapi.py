@@ -535,6 +535,9 @@ class FastAPIModel:
             if method in _CALL_METHODS:
                 self._method_call(m, call, method)
                 continue
+            if func.kind == "call" and not func.attrs and call.args:
+                self._on_event_call(m, call, m.calls[func.base])
+                continue
             if func.kind != "name":
                 continue
             target = project.callee(m, call).target
@@ -593,6 +596,22 @@ class FastAPIModel:
                     self.registrations.append(Registration(m, call.line, call.col, event, "on_event",
                                                            receiver, ("scope", m, sid), _receiver_ref(func),
                                                            parent, call.end_line, call.end_col))
+
+    def _on_event_call(self, m: ModuleModel, call: Call, inner: Call) -> None:
+        """`router.on_event("startup")(handler)`: the decorator applied by hand. Only on objects
+        known to be an app or a router (`events_bus.on_event("message")(fn)` is another library)."""
+        func = inner.func
+        if inner.id < 0 or func.kind != "name" or func.attrs[-1:] != ("on_event",):
+            return
+        receiver = self._receiver(m, inner.scope, func)
+        if not self.app_kind(receiver):
+            return
+        event = _const_str(inner.args[0] if inner.args else inner.kwargs.get("event_type"))
+        if event in ("startup", "shutdown"):
+            value = self.project.value_of(m, call.scope, call.args[0])
+            self._mark(value, STARTUP if event == "startup" else SHUTDOWN)
+            self.registrations.append(Registration(m, inner.line, inner.col, event, "on_event", receiver, value,
+                                                   _receiver_ref(func), call.scope, inner.end_line, inner.end_col))
 
     def _method_call(self, m: ModuleModel, call: Call, method: str) -> None:
         project = self.project
