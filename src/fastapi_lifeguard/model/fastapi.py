@@ -73,7 +73,7 @@ class Inclusion:
 
     module: ModuleModel
     call: Call
-    parent: AppObject
+    parent: AppObject | None  # None: a parameter typed as an app or router, which object unknown
     child: AppObject
 
 
@@ -84,7 +84,7 @@ class HandlerRuns:
     router: AppObject
     paths: list[tuple[Inclusion, ...]]  # each starts with the inclusion of `router` itself
     runs: int  # at startup (or shutdown), summed over the paths
-    exact: bool  # every path ends at an app; otherwise `runs` leaves out the app's own level
+    exact: bool  # every path ends at an app we see; otherwise `runs` is a lower bound
 
 
 @dataclass(eq=False)
@@ -392,7 +392,11 @@ class FastAPIModel:
                 func = call.func
                 parent = self.app_of(m, call.scope, _receiver_ref(func))
                 sub = self.app_of(m, call.scope, ref)
-                if parent is not None and sub is not None and sub.kind == "router" and sub is not parent:
+                if sub is None or sub.kind != "router" or sub is parent:
+                    continue
+                # `def include_routers(app: FastAPI): app.include_router(items)`: an app (or
+                # router) known only by its type: a chain ends there, its lifespan unknown.
+                if parent is not None or self.app_kind(self._receiver(m, call.scope, func)):
                     found.setdefault(id(sub), []).append(Inclusion(m, call, parent, sub))
             self._inclusions = found
         return self._inclusions.get(id(child), [])
@@ -406,8 +410,8 @@ class FastAPIModel:
         while todo and len(paths) < _MAX_PATHS:
             path = todo.pop()
             top = path[-1].parent
-            above = [inc for inc in self.inclusions_of(top)
-                     if inc.parent is not router and all(inc.parent is not p.parent for p in path)]
+            above = [inc for inc in self.inclusions_of(top) if inc.parent is not router
+                     and all(inc.parent is not p.parent for p in path)] if top is not None else []
             if not above or len(path) >= _MAX_INCLUSION_DEPTH:
                 paths.append(path)
             else:
@@ -435,17 +439,17 @@ class FastAPIModel:
         total, exact = 0, True
         for path in paths:
             top = path[-1].parent
-            exact = exact and top.kind == "app"
+            exact = exact and top is not None and top.kind == "app"
             copied = _before(r.module, r.scope, r.line, path[0].module, path[0].call)
             levels = []  # per object above the router: does it run the handler from its own list?
             for i, inc in enumerate(path):
                 if i:
                     copied = copied and _before(path[i - 1].module, path[i - 1].call.scope, path[i - 1].call.line,
                                                 inc.module, inc.call)
-                levels.append(copied and not self.has_lifespan(inc.parent))
+                levels.append(copied and inc.parent is not None and not self.has_lifespan(inc.parent))
             if merged:
                 total += 1 + sum(levels)
-            elif top.kind == "app" and levels[-1]:
+            elif top is not None and top.kind == "app" and levels[-1]:
                 total += 1
         return HandlerRuns(router, paths, total, exact)
 

@@ -273,7 +273,7 @@ def _runs_twice(fastapi, r: Registration, found: HandlerRuns) -> Finding:
     """LG210: the count for the inclusion chains found, the versions, and the fix."""
     path = found.paths[0]
     chain = f"`{_object_name(found.router, r.module)}` is included in " + ", which is included in ".join(
-        f"`{_object_name(inc.parent, r.module)}` ({_at(inc.module.path, inc.call.line)})" for inc in path)
+        f"`{_parent_name(inc, r.module)}` ({_at(inc.module.path, inc.call.line)})" for inc in path)
     if len(found.paths) > 1:
         chain += f" (and {len(found.paths) - 1} more inclusion path{'s' if len(found.paths) > 2 else ''})"
     if found.exact:
@@ -281,12 +281,18 @@ def _runs_twice(fastapi, r: Registration, found: HandlerRuns) -> Finding:
         before = {0: "never", 1: "once"}.get(old.runs, f"{old.runs} times") if old is not None else "never"
         count = f"{found.runs} times at {r.event} on FastAPI 0.113 and later ({before} on 0.112)"
     else:
-        chain += ", and that in an app"
+        chain += ", a parameter whose object is not known here" if path[-1].parent is None else ", and that in an app"
         count = f"at least {found.runs} times at {r.event} on FastAPI 0.113 and later"
     what = (f"{_registration_text(r)}: {_handler_name(r)} runs {count}: {chain}; FastAPI runs them once for the "
             f"router and again at each level above it without `lifespan=`")
     fix = "move the work into the app's lifespan, or into a `lifespan=` of this router"
     return _finding(r.module, r.line, r.col, "LG210", what, fix, r.end_line, r.end_col)
+
+
+def _parent_name(inc, here: ModuleModel) -> str:
+    if inc.parent is None:
+        return text(Ref("name", inc.call.func.base, inc.call.func.attrs[:-1]))
+    return _object_name(inc.parent, here)
 
 
 def _object_name(obj, here: ModuleModel) -> str:
