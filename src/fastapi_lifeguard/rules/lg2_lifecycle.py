@@ -242,19 +242,18 @@ def _handlers(analysis) -> Iterator[Finding]:
                 yield _runs_twice(fastapi, r, found)
         if r.via not in ("on_event", "add_event_handler") or (version is not None and version < _DEPRECATED_SINCE):
             continue
-        if r.via == "add_event_handler" and _on_app_itself(fastapi, r):
-            if version is None or version >= _STARLETTE_1_SINCE:
-                what = (f"{_registration_text(r)} raises AttributeError when the module is imported: Starlette 1.0 "
-                        f"removed `add_event_handler` from the app (FastAPI 0.133+ installs Starlette 1.x)")
-                fix = f"move {_handler_name(r)} into a lifespan (`FastAPI(lifespan=...)`), {part}"
-                yield _finding(r.module, r.line, r.col, "LG211", what, fix, r.end_line, r.end_col)
-                continue
-            what = (f"{_registration_text(r)} is deprecated since FastAPI 0.104, and fails with AttributeError "
-                    f"on Starlette 1.0 and later (FastAPI 0.133+)")
-        else:
-            what = f"{_registration_text(r)} is deprecated since FastAPI 0.104"
         fix = f"move {_handler_name(r)} into a lifespan (`FastAPI(lifespan=...)`), {part}"
-        yield _finding(r.module, r.line, r.col, "LG206", what, fix, r.end_line, r.end_col)
+        code, what = "LG206", f"{_registration_text(r)} is deprecated since FastAPI 0.104"
+        if r.via == "add_event_handler" and _on_app_itself(fastapi, r):
+            # Its own error code: LG206 is a warning teams ignore while migrating; this one
+            # stops the app from starting.
+            if version is None or version >= _STARLETTE_1_SINCE:
+                code, what = "LG211", (f"{_registration_text(r)} raises AttributeError when the module is imported: "
+                                       f"Starlette 1.0 removed `add_event_handler` from the app "
+                                       f"(FastAPI 0.133+ installs Starlette 1.x)")
+            else:
+                what += ", and fails with AttributeError on Starlette 1.0 and later (FastAPI 0.133+)"
+        yield _finding(r.module, r.line, r.col, code, what, fix, r.end_line, r.end_col)
 
 
 def _on_app_itself(fastapi, r: Registration) -> bool:
