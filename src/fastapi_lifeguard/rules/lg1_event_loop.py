@@ -112,7 +112,7 @@ class _Blocking:
                 and not self.analysis.fastapi.decorated_with(m, sid, fw.CACHE_DECORATORS)):
             for cid in scope.calls:
                 call = m.calls[cid]
-                if self._offloaded(m, call) is not None or _behind_cache(m, call):
+                if self._offloaded(m, call) is not None or m.behind_cache(call):
                     continue
                 inner = self.project.callee(m, call)
                 hit = self.direct(m, call, inner)
@@ -179,7 +179,7 @@ class _Blocking:
         callee = self.project.callee(m, call)
         if self._offloaded(m, call) is not None:
             return self._called_not_passed(m, call, callee)
-        if _behind_cache(m, call):
+        if m.behind_cache(call):
             return None
         hit = self.direct(m, call, callee)
         if hit is not None and callee.target in FILE_OPENERS and self._file_io_offloaded(m, call):
@@ -231,22 +231,6 @@ class _Blocking:
     @staticmethod
     def _finding(m: ModuleModel, call: Call, code: str, text: str, fix: str, chain: tuple[str, ...] = ()) -> Finding:
         return Finding(m.path, call.line, call.col, code, f"{text}; {fix}", call.end_line, call.end_col, fix, chain)
-
-
-def _behind_cache(m: ModuleModel, call: Call) -> bool:
-    """A call behind a once-only guard on a module-level cache: the function declares `global
-    CACHE`, returns it, and makes the call inside an `if` (`if stamp != _seen: ...`) or after an
-    early `return CACHE`. It runs when the cache is empty or stale, not on every call."""
-    scope = m.scopes[call.scope]
-    if not scope.globals:
-        return False
-    cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
-    if not cached:
-        return False
-    if call.in_if:
-        return True
-    first = min(cached, key=lambda r: (r.line, r.col))
-    return len(scope.returns) >= 2 and (first.line, first.col) < (call.line, call.col)
 
 
 def _display(callee: Callee) -> str:

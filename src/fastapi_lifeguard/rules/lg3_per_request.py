@@ -282,6 +282,8 @@ class _PerRequest:
                 and not self._caches_result(m, sid)):
             for cid in scope.calls:
                 call = m.calls[cid]
+                if m.behind_cache(call, kept_on_objects=True):
+                    continue  # built when the cache the helper returns is empty, not per call
                 hit = self.made(m, call)
                 if hit is not None:
                     shown = hit[0].strip("`")
