@@ -158,6 +158,8 @@ class ModuleModel:
         stores on an object that outlives the call and returns (`return self._models[key]` after
         `self._models[key] = ...`, `return issuer.doc` after `issuer.doc = ...`), never a local.
         """
+        if call.stmt == "return":
+            return False  # `if fresh: return Client()`: handed back, not what the cache keeps
         scope = self.scopes[call.scope]
         cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
         if kept_on_objects:
