@@ -26,6 +26,7 @@ from .catalogue.offload import OFFLOAD_WRAPPERS
 from .findings import Finding
 from .model.builder import build_module
 from .model.fastapi import FastAPIModel
+from .model.ledger import Ledger
 from .model.project import Project
 from .model.records import ModuleModel
 from .settings import Settings
@@ -40,6 +41,7 @@ class Analysis:
     settings: Settings
     blocking: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (what, fix)
     offload: dict[str, int] = field(default_factory=dict)
+    _ledger: Ledger | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, modules: list[ModuleModel], settings: Settings, context=None) -> "Analysis":
@@ -52,6 +54,13 @@ class Analysis:
 
     def blocking_entry(self, target: str | None) -> tuple[str, str] | None:
         return lookup(self.blocking, target)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The resource ledger, built once for every rule that asks (LG2xx, LG302)."""
+        if self._ledger is None:
+            self._ledger = Ledger(self.project, self.fastapi, self.settings.resource_factories)
+        return self._ledger
 
     def offload_position(self, target: str | None) -> int | None:
         return lookup(self.offload, target)
