@@ -198,10 +198,12 @@ class FastAPIModel:
         return (id(m), sid) in self._served
 
     def has_entry_point(self) -> bool:
-        """Is there anything FastAPI runs among the modules analysed (an app, a router, a route,
-        a dependency...)? Without one the user asked for a library check: every coroutine may be
-        anybody's, so none is judged by whether a served function reaches it."""
-        return bool(self.apps) or bool(self.contexts)
+        """Is there an entry point among the modules analysed (an app, a router, a route, a
+        lifespan, a middleware...)? Without one the user asked for a library check: every
+        coroutine may be anybody's, so none is judged by whether a served function reaches it."""
+        # Dependencies and background tasks alone (a `deps.py` checked by itself) are pieces a
+        # route elsewhere may use, not an entry point.
+        return bool(self.apps) or any(ctx - {DEPENDENCY, BACKGROUND} for ctx in self.contexts.values())
 
     def maybe_registered(self, m: ModuleModel, sid: int) -> bool:
         """Is the function decorated by something that may register it for someone to call
