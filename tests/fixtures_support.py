@@ -3,6 +3,9 @@
 `# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file.
 `# project: LG102`: reported only when the fixture's folder is analysed as one project
 (CLI on the folder), because the reason lies in another module.
+`# alone: LG101`: reported when the file is checked by itself, not when its folder is one
+project (a client module with no entry point is a library check alone; in the project the
+server never imports it).
 `# lifeguard: key=value` on a line of its own, in the first lines: a setting for this
 fixture (`select`, `fastapi-version`, `blocking-calls`, ...).
 """
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "fixtures")
 
-_MARK = re.compile(r"#\s*(error|project):\s*(LG\d{3}(?:\s*,\s*LG\d{3})*)")
+_MARK = re.compile(r"#\s*(error|project|alone):\s*(LG\d{3}(?:\s*,\s*LG\d{3})*)")
 _SETTING = re.compile(r"^#\s*lifeguard:\s*([a-z-]+)\s*=\s*(.*?)\s*$")
 
 
@@ -25,6 +28,7 @@ class Fixture:
     path: str
     expected: set[tuple[int, str]] = field(default_factory=set)  # every frontend
     project_only: set[tuple[int, str]] = field(default_factory=set)
+    alone_only: set[tuple[int, str]] = field(default_factory=set)  # also in `expected`
     settings: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -40,9 +44,13 @@ def read_fixture(path: str) -> Fixture:
             if setting and number <= 15:
                 fixture.settings[setting.group(1)] = setting.group(2)
             for kind, codes in _MARK.findall(line):
-                target = fixture.expected if kind == "error" else fixture.project_only
                 for code in re.split(r"\s*,\s*", codes):
-                    target.add((number, code))
+                    if kind == "project":
+                        fixture.project_only.add((number, code))
+                    else:
+                        fixture.expected.add((number, code))
+                    if kind == "alone":
+                        fixture.alone_only.add((number, code))
     return fixture
 
 

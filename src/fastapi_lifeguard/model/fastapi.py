@@ -115,6 +115,8 @@ class FastAPIModel:
         self._off_server: dict[tuple[int, int], bool] = {}
         self._startup_only: dict[tuple[int, int], bool] = {}
         self._served: set[tuple[int, int]] | None = None
+        self._server_modules: set[int] | None = None
+        self._sync_wrapped: dict[tuple[int, int], bool] = {}
         for m in project.modules:
             self._scan(m)
         self._app_calls = {(id(a.module), a.call.id): a for a in self.apps}
@@ -196,6 +198,57 @@ class FastAPIModel:
                         queue.append(nxt)
             self._served = served
         return (id(m), sid) in self._served
+
+    def not_run_by_server(self, m: ModuleModel, sid: int) -> bool:
+        """Is this coroutine one the server does not run, although it is not seen served?
+
+        Function-level reachability misses much of what servers really run (an async dependency
+        a factory builds, socket.io handlers, callbacks handed to a library, parsers loaded from
+        a registry of names, actor methods), so only two shapes count: a coroutine in a module
+        outside the import closure of the modules that define the apps, routers and routes (an
+        async client package shipped beside a model server), and one reached only from sync
+        wrappers (a library's `aexport_data` under its own `export_data`)."""
+        return id(m) not in self.server_modules() or self._only_sync_wrapped(m, sid)
+
+    def server_modules(self) -> set[int]:
+        """The modules that define an entry point and every analysed module they import,
+        transitively (`import x`, `from x import *`, `from . import y`; importing `a.b` runs
+        `a` too): one pass over the import graph."""
+        if self._server_modules is None:
+            by_name = self.project.by_name
+            seen = {id(a.module) for a in self.apps}
+            seen |= {key[0] for key in self.contexts}
+            queue = [m for m in self.project.modules if id(m) in seen]
+            while queue:
+                m = queue.pop()
+                for dotted in m.imports:
+                    parts = dotted.split(".")
+                    for cut in range(1, len(parts) + 1):
+                        dep = by_name.get(".".join(parts[:cut]))
+                        if dep is not None and id(dep) not in seen:
+                            seen.add(id(dep))
+                            queue.append(dep)
+            self._server_modules = seen
+        return self._server_modules
+
+    def _only_sync_wrapped(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
+        """Every caller is a plain `def` off the loop (a sync wrapper that runs the coroutine
+        in a loop of its own), or a coroutine only such wrappers reach; nobody seen calling
+        it is not enough (it may be anybody's)."""
+        key = (id(m), sid)
+        found = self._sync_wrapped.get(key)
+        if found is not None:
+            return found
+        if depth > _MAX_CALLER_DEPTH:
+            return False
+        self._sync_wrapped[key] = False  # cycles: not wrapped through themselves
+        callers = self.callers().get(key, [])
+        result = bool(callers) and all(
+            cm.scopes[csid].kind == "def" and not self.contexts_of(cm, csid)
+            and (not self.on_loop(cm, csid) or self._only_sync_wrapped(cm, csid, depth + 1))
+            for cm, csid in callers)
+        self._sync_wrapped[key] = result
+        return result
 
     def has_entry_point(self) -> bool:
         """Is there an entry point among the modules analysed (an app, a router, a route, a
