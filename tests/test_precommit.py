@@ -43,7 +43,11 @@ def git(*args: str, cwd: Path) -> str:
 
 def test_hook_definition():
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    (hook,) = hooks
+    hook, fixing = hooks
+    assert fixing["id"] == "fastapi-lifeguard-fix"
+    assert fixing["entry"] == "fastapi-lifeguard check --fix"
+    assert fixing["require_serial"] is True and fixing["types"] == ["python"]
+    assert any(dep.startswith("libcst") for dep in fixing["additional_dependencies"])
     assert hook["id"] == "fastapi-lifeguard"
     assert hook["entry"] == "fastapi-lifeguard check"
     assert hook["language"] == "python"

@@ -16,6 +16,7 @@ from ..catalogue import framework as fw
 from ..catalogue.background import LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS, PROPAGATED_EXCEPTIONS
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
+from ..fixes import attach
 from ..model.fastapi import BackgroundUse
 from ..model.records import Call, ModuleModel, Param, Ref, Scope
 
@@ -65,7 +66,10 @@ class _Background:
         text = (f"background task {name} can raise outside any `try` that handles `Exception` ({why}): "
                 f"it runs after the response, so the error only reaches the server log and the later "
                 f"tasks of this request are skipped")
-        return _finding(m, call, "LG401", text, _GUARD_FIX)
+        found = _finding(m, call, "LG401", text, _GUARD_FIX)
+        # The fix wraps the body where the task is defined: a module-level function of this module.
+        here = tm is m and fn.kind == "name" and not fn.attrs and tm.scopes[tsid].kind == "def" and tm.scopes[tsid].parent == 0
+        return attach(found, "guard-task") if here else found
 
     def target(self, m: ModuleModel, sid: int, ref: Ref, depth: int = 0) -> tuple[ModuleModel, int] | None:
         """The project function (or lambda) a task runs; None for library or unknown callables."""

@@ -1,0 +1,138 @@
+"""Small libcst helpers the fixers share: imports, names, dotted text."""
+
+from __future__ import annotations
+
+import sys
+
+import libcst as cst
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _import_stmts(module: cst.Module):
+    for n, stmt in enumerate(module.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    yield n, stmt, small
+
+
+def has_import(module: cst.Module, name: str) -> bool:
+    """Is `import name` at the top level of the module?"""
+    for _, _, small in _import_stmts(module):
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                if dotted(alias.name) == name and alias.asname is None:
+                    return True
+    return False
+
+
+def imported_from(module: cst.Module, source: str, name: str) -> bool:
+    """Is `from source import name` (not renamed) at the top level of the module?"""
+    for _, _, small in _import_stmts(module):
+        if isinstance(small, cst.ImportFrom) and small.module is not None and dotted(small.module) == source \
+                and not small.relative and not isinstance(small.names, cst.ImportStar):
+            if any(dotted(a.name) == name and a.asname is None for a in small.names):
+                return True
+    return False
+
+
+def _root_module(stmt: cst.SimpleStatementLine) -> str:
+    small = stmt.body[0]
+    if isinstance(small, cst.Import):
+        return (dotted(small.names[0].name) or "").split(".")[0]
+    if small.relative or small.module is None:
+        return ""
+    return (dotted(small.module) or "").split(".")[0]
+
+
+def _insert_at(module: cst.Module, stdlib: bool = False) -> int:
+    """Where a new statement goes: after the imports at the head of the module (and its docstring);
+    a standard-library import goes after the head's last standard-library import, as isort has it."""
+    at = 0
+    for n, stmt in enumerate(module.body):
+        if isinstance(stmt, cst.SimpleStatementLine) and all(
+                isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            if not stdlib or _root_module(stmt) in sys.stdlib_module_names:
+                at = n + 1
+            continue
+        if n == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
+                and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            at = 1
+            continue
+        break
+    return at
+
+
+def add_statement(module: cst.Module, code: str, blank: bool = False, stdlib: bool = False) -> cst.Module:
+    """Put a statement after the module's head imports (`blank`: with an empty line above)."""
+    stmt = cst.parse_statement(code)
+    if blank:
+        stmt = stmt.with_changes(leading_lines=[cst.EmptyLine()])
+    at = _insert_at(module, stdlib)
+    body = list(module.body)
+    if at == 0 and body:
+        # Before the first statement: keep its comments and blank lines above the new import.
+        first = body[0]
+        stmt = stmt.with_changes(leading_lines=first.leading_lines)
+        body[0] = first.with_changes(leading_lines=())
+    body.insert(at, stmt)
+    return module.with_changes(body=body)
+
+
+def ensure_import(module: cst.Module, name: str) -> cst.Module:
+    """`import name` at the top unless it is there."""
+    return module if has_import(module, name) else add_statement(module, f"import {name}\n", stdlib=_stdlib(name))
+
+
+def ensure_from_import(module: cst.Module, source: str, name: str) -> cst.Module:
+    """`from source import name`, added to an existing `from source import ...` when there is one."""
+    if imported_from(module, source, name):
+        return module
+    for n, stmt, small in _import_stmts(module):
+        if isinstance(small, cst.ImportFrom) and small.module is not None and dotted(small.module) == source \
+                and not small.relative and not isinstance(small.names, cst.ImportStar) and len(stmt.body) == 1:
+            if small.lpar:
+                break  # a parenthesised (often multi-line) import: add a line of its own instead
+            names = sorted([*small.names, cst.ImportAlias(name=cst.Name(name))], key=lambda a: dotted(a.name) or "")
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            names = [a.with_changes(comma=comma) for a in names[:-1]] + [names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            new_small = small.with_changes(names=names)
+            body = list(module.body)
+            body[n] = stmt.with_changes(body=[new_small])
+            return module.with_changes(body=body)
+    return add_statement(module, f"from {source} import {name}\n", stdlib=_stdlib(source))
+
+
+def _stdlib(name: str) -> bool:
+    return name.split(".")[0] in sys.stdlib_module_names
+
+
+def module_names(module: cst.Module) -> set[str]:
+    """Every identifier written in the module (to pick a new name that shadows nothing)."""
+    names: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    module.visit(_Names())
+    return names
+
+
+def fresh_name(module: cst.Module, wanted: str) -> str:
+    taken = module_names(module)
+    name, n = wanted, 2
+    while name in taken:
+        name, n = f"{wanted}_{n}", n + 1
+    return name
