@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # The comment shapes flake8 accepts: a bare noqa, "noqa: LG101", "noqa:LG101,LG102".
-_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?", re.IGNORECASE)
+_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _SEP = re.compile(r"[,\s]+")
 
 

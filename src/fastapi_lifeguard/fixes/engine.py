@@ -137,6 +137,8 @@ def diff_edits(old: str, new: str) -> list[Edit]:
         limit = min(len(before), len(after))
         while prefix < limit and before[prefix] == after[prefix]:
             prefix += 1
+        while prefix and (before[prefix - 1].isalnum() or before[prefix - 1] == "_"):
+            prefix -= 1  # whole words: `await app`, not `a` + `wait a` + `pp`
         suffix = 0
         while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
             suffix += 1

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..findings import Finding
-from .common import dotted, ensure_from_import, fresh_name, imported_from
+from .common import dotted, ensure_from_import, fresh_name, imported_from, module_names
 from .engine import Context, rewrite
 
 _EVENTS = ("startup", "shutdown")
@@ -134,6 +134,8 @@ def _body(block: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _handler_kind(ctx: Context, block: cst.CSTNode, handler: cst.BaseExpression) -> str | None:
     """"async" or "sync" for a handler defined in this module (or the enclosing function); else None."""
+    if isinstance(handler, cst.Lambda):
+        return "sync"  # a lambda cannot be a coroutine function
     if not isinstance(handler, cst.Name):
         return None
     for scope in (block, ctx.module):
@@ -217,15 +219,15 @@ def migrate(ctx: Context, finding: Finding) -> str | None:
             kind = _handler_kind(ctx, block, element.value)
             if kind is None:
                 return None
-            out.append(f"{'await ' if kind == 'async' else ''}{ctx.code(element.value)}()")
+            out.append(_call_line(ctx, kind, element.value))
     for r in sorted(group, key=lambda r: ctx.positions[r.node].start.line):
         if r.function is not None:
-            kind, code = ("async" if r.function.asynchronous is not None else "sync"), r.function.name.value
+            kind, handler = ("async" if r.function.asynchronous is not None else "sync"), r.function.name
         else:
-            kind, code = _handler_kind(ctx, block, r.handler), ctx.code(r.handler)
+            kind, handler = _handler_kind(ctx, block, r.handler), r.handler
         if kind is None:
             return None
-        (startup if r.event == "startup" else shutdown).append(f"{'await ' if kind == 'async' else ''}{code}()")
+        (startup if r.event == "startup" else shutdown).extend(_comments(r.node, _call_line(ctx, kind, handler)))
     if not startup and not shutdown:
         return None
     existing = kwargs.get("lifespan")
@@ -233,7 +235,9 @@ def migrate(ctx: Context, finding: Finding) -> str | None:
     if existing is not None and enter is None:
         return None
 
-    name = fresh_name(ctx.module, "lifespan" if root == "app" else f"{root}_lifespan")
+    taken = module_names(ctx.module)
+    wanted = ["lifespan", "app_lifespan"] if root == "app" else [f"{root}_lifespan"]
+    name = next((n for n in wanted if n not in taken), None) or fresh_name(ctx.module, wanted[-1])
     text = _lifespan_source(name, startup, shutdown, enter)
     at_module = isinstance(block, cst.Module)
     new_def = cst.parse_module(text).body[0]
@@ -257,6 +261,21 @@ def migrate(ctx: Context, finding: Finding) -> str | None:
     if not imported_from(module, "contextlib", "asynccontextmanager"):
         module = ensure_from_import(module, "contextlib", "asynccontextmanager")
     return module.code
+
+
+def _call_line(ctx: Context, kind: str, handler: cst.BaseExpression) -> str:
+    code = ctx.code(handler)
+    if isinstance(handler, cst.Lambda):
+        code = f"({code})"
+    return f"{'await ' if kind == 'async' else ''}{code}()"
+
+
+def _comments(removed: cst.CSTNode, call: str) -> list[str]:
+    """The call, with the comments of the registration it replaces (above it and at its end)."""
+    above = [line.comment.value for line in getattr(removed, "leading_lines", ()) if line.comment is not None]
+    trailing = getattr(removed, "trailing_whitespace", None)
+    end = f"  {trailing.comment.value}" if trailing is not None and trailing.comment is not None else ""
+    return [*above, call + end]
 
 
 def _lifespan_source(name: str, startup: list[str], shutdown: list[str], enter: str | None) -> str:
