@@ -137,8 +137,9 @@ def diff_edits(old: str, new: str) -> list[Edit]:
         limit = min(len(before), len(after))
         while prefix < limit and before[prefix] == after[prefix]:
             prefix += 1
-        while prefix and (before[prefix - 1].isalnum() or before[prefix - 1] == "_"):
-            prefix -= 1  # whole words: `await app`, not `a` + `wait a` + `pp`
+        if prefix < len(before) and _word(before[prefix]):
+            while prefix and _word(before[prefix - 1]):
+                prefix -= 1  # whole words: `await app`, not `a` + `wait a` + `pp`
         suffix = 0
         while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
             suffix += 1
@@ -146,6 +147,10 @@ def diff_edits(old: str, new: str) -> list[Edit]:
         end = _advance(i1 + 1, 0, before[:len(before) - suffix])
         edits.append(Edit(*start, *end, after[prefix:len(after) - suffix]))
     return edits
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _advance(line: int, col: int, text: str) -> tuple[int, int]:
