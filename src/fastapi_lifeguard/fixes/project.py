@@ -34,16 +34,19 @@ class FileFix:
         return self.new != self.old
 
     def diff(self, shown: str | None = None) -> str:
-        return unified_diff((shown or self.path).replace("\\", "/"), self.old, self.new)
+        return unified_diff((shown or self.path).replace("\\", "/").lstrip("/"), self.old, self.new)
 
     def write(self) -> None:
         with open(self.path, "wb") as handle:
             handle.write(self.new.encode(self.encoding))
 
 
-def rechecker(path: str, models, settings: Settings):
+def rechecker(path: str, models, settings: Settings, whole: bool = False):
+    """Findings of `path` for a new text: the file analysed alone with the others as context,
+    or (`whole`) the whole project analysed again with the new model in place of the old."""
     module, is_package = module_name(path)
     others = {m.module: m for m in models or () if m.path != path}
+    rest = [m for m in models or () if m.path != path]
 
     def recheck(text: str) -> list[Finding] | None:
         tree = parse(text, path)
@@ -52,7 +55,10 @@ def rechecker(path: str, models, settings: Settings):
         model = build(tree, path, module, is_package)
         if isinstance(model, Finding):
             return None
-        found = [f for f in analyse([model], settings, others.get) if f.path == path]
+        if whole:
+            found = [f for f in analyse([*rest, model], settings) if f.path == path]
+        else:
+            found = [f for f in analyse([model], settings, others.get) if f.path == path]
         return filter_findings(found, settings, {path: text.encode("utf-8")}, {})
 
     return recheck
@@ -66,17 +72,17 @@ def fix_files(findings: list[Finding], models, settings: Settings, unsafe: bool)
         data = read(path)
         encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
         text = data.decode(encoding)
-        recheck = rechecker(path, models, settings)
         given = [f for f in findings if f.path == path]
+        recheck = rechecker(path, models, settings)
         base = recheck(text)
         if base is None:
             continue
-        # Findings only the whole-project view shows cannot be re-checked file by file.
         seen = {(f.line, f.col, f.code) for f in base}
-        unverifiable = [f for f in given if applies(f, unsafe) and (f.line, f.col, f.code) not in seen]
+        if any(applies(f, unsafe) and (f.line, f.col, f.code) not in seen for f in given):
+            # A finding only the whole project explains (a coroutine served by a route in
+            # another module): re-check with every module analysed, slower but the same view.
+            recheck = rechecker(path, models, settings, whole=True)
+            base = recheck(text) or []
         outcome = fix_source(text, base, recheck, unsafe)
-        result = FileFix(path, text, outcome.source, encoding, outcome.fixed, outcome.dropped)
-        result.dropped.extend((f, "found only when the whole project is analysed; re-checking the file alone "
-                                  "cannot confirm the fix") for f in unverifiable)
-        out.append(result)
+        out.append(FileFix(path, text, outcome.source, encoding, outcome.fixed, outcome.dropped))
     return out
