@@ -169,3 +169,23 @@ def test_add_noqa_merges_with_existing_comments(tmp_path: Path):
     assert lines[10] == "    time.sleep(3)  # noqa"
     assert lines[11] == "    time.sleep(  # noqa: LG101"
     assert main(["check", "--isolated", "--no-cache", str(work)]) == 0
+
+
+def test_checking_never_loads_libcst():
+    import subprocess
+    import sys
+
+    code = ("import sys; from fastapi_lifeguard.cli import main; "
+            f"main(['check', '--isolated', '--no-cache', '-q', {str(DATA / 'lg206_lifespan.py')!r}]); "
+            "print('libcst' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr
+
+
+def test_rule_pages_say_how_safe_their_fix_is():
+    from fastapi_lifeguard.codes import BY_CODE
+    from fastapi_lifeguard.ruledocs import doc_text
+
+    fixable = {"LG101", "LG102", "LG104", "LG105", "LG202", "LG203", "LG206", "LG207", "LG208", "LG401"}
+    for code, rule in BY_CODE.items():
+        assert ("## Fix safety" in doc_text(rule)) == (code in fixable), code
