@@ -136,3 +136,18 @@ def fresh_name(module: cst.Module, wanted: str) -> str:
     while name in taken:
         name, n = f"{wanted}_{n}", n + 1
     return name
+
+
+def contains(node: cst.CSTNode, wanted: tuple[type, ...], skip: tuple[type, ...] = ()) -> bool:
+    """Is there a node of `wanted` types inside `node`, not looking into `skip` types?"""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, child: cst.CSTNode) -> bool:
+            nonlocal found
+            if isinstance(child, wanted):
+                found = True
+            return not found and not (child is not node and isinstance(child, skip))
+
+    node.visit(_Find())
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..findings import Finding
-from .common import dotted, ensure_import
+from .common import contains, dotted, ensure_import
 from .engine import Context, rewrite
 
 _SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
@@ -64,23 +64,9 @@ def to_thread(ctx: Context, finding: Finding) -> str | None:
     return ensure_import(rewrite(ctx, {call: _awaited(ctx, call, new)}), "asyncio").code
 
 
-class _Effects(cst.CSTVisitor):
-    """Does an expression do anything when evaluated beyond reading names (calls, awaits, walrus)?"""
-
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Call(self, node) -> bool:
-        self.found = True
-        return False
-
-    visit_Await = visit_Yield = visit_NamedExpr = visit_Call
-
-
 def _pure(node: cst.CSTNode) -> bool:
-    effects = _Effects()
-    node.visit(effects)
-    return not effects.found
+    """Reads names only: no call, await, yield or walrus inside."""
+    return not contains(node, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr))
 
 
 def pass_callable(ctx: Context, finding: Finding) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..findings import Finding
-from .common import dotted, ensure_from_import
+from .common import contains, dotted, ensure_from_import
 from .engine import Context, rewrite
 
 
@@ -21,22 +21,6 @@ def add_await(ctx: Context, finding: Finding) -> str | None:
 
 
 _SYNC_CMS = {"contextmanager": "asynccontextmanager", "contextlib.contextmanager": "contextlib.asynccontextmanager"}
-
-
-class _SyncOnly(cst.CSTVisitor):
-    """What ties a generator to being sync: `yield from` (no async form) or a nested scope's yield."""
-
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_From(self, node) -> bool:
-        self.found = True
-        return False
-
-    def visit_FunctionDef(self, node) -> bool:
-        return False  # nested functions are their own business
-
-    visit_Lambda = visit_ClassDef = visit_FunctionDef
 
 
 def _name_uses(module: cst.Module, name: str) -> list[cst.Name]:
@@ -73,9 +57,8 @@ def async_lifespan(ctx: Context, finding: Finding) -> str | None:
         parent = ctx.parent(use)
         if not (isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "lifespan"):
             return None
-    sync_only = _SyncOnly()
-    function.body.visit(sync_only)
-    if sync_only.found:
+    # `yield from` has no async form; nested functions are their own business.
+    if contains(function.body, (cst.From,), skip=(cst.FunctionDef, cst.Lambda, cst.ClassDef)):
         return None
     dec = decorators[0]
     wanted = _SYNC_CMS[dotted(dec.decorator)]
