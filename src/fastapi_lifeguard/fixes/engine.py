@@ -220,113 +220,130 @@ class Outcome:
 
 
 Recheck = Callable[[str], "list[Finding] | None"]  # new text -> its findings (None: does not parse)
+Group = tuple[list[Finding], list[Edit], list]  # findings fixed by one set of edits, the edits, their keys
 
 
-def fix_source(source: str, findings: list[Finding], recheck: Recheck, unsafe: bool) -> Outcome:
-    """Apply the fixes of `findings` (all of one file) to `source` in verified rounds."""
-    out = Outcome(source)
-    current, current_findings = source, list(findings)
-    given_up: set[tuple[str, str, int]] = set()  # (code, fixer, occurrence) that failed
+class FileFixer:
+    """The rounds of one file as steps, so a driver can verify many files with one analysis.
 
-    def key(f: Finding, seen: Counter) -> tuple[str, str, int]:
+    `step()` proposes the next text (None: nothing left to try); the driver re-checks it and
+    calls `settle(findings)` with what the re-check found (None: it does not parse). A round
+    whose re-check fails is retried one fix at a time; a fix that fails alone is dropped.
+    """
+
+    def __init__(self, source: str, findings: list[Finding], unsafe: bool) -> None:
+        self.out = Outcome(source)
+        self.current = source
+        self.findings = list(findings)
+        self.unsafe = unsafe
+        self.given_up: set = set()
+        self.rounds = 0
+        self.retry: list[Group] = []  # a failed round's fixes, tried one by one
+        self.pending: tuple[list[Group], str, bool] | None = None  # (groups, text, alone)
+
+    def _key(self, f: Finding, seen: Counter) -> tuple:
         base = (f.code, f.fixer, f.message)
         seen[base] += 1
-        return (*base[:2], hash((base, seen[base])))
+        return (*base, seen[base])
 
-    for _round in range(MAX_ROUNDS):
+    def step(self) -> str | None:
+        self.pending = None
+        if self.retry:
+            group = self.retry.pop(0)
+            self.pending = ([group], apply_edits(self.current, group[1]), True)
+            return self.pending[1]
+        if self.rounds >= MAX_ROUNDS:
+            return None
+        self.rounds += 1
         seen: Counter = Counter()
-        candidates = []
-        for f in current_findings:
-            k = key(f, seen)
-            if applies(f, unsafe) and k not in given_up:
-                candidates.append((f, k))
+        candidates = [(f, k) for f in self.findings if applies(f, self.unsafe)
+                      and (k := self._key(f, seen)) not in self.given_up]
         if not candidates:
-            break
+            return None
         try:
-            ctx = Context(current)
+            ctx = Context(self.current)
         except Exception as exc:  # libcst rejects what `ast` accepted: nothing to do safely
-            out.dropped.extend((f, f"cannot build the syntax tree ({type(exc).__name__})") for f, _ in candidates)
-            break
-        groups: list[tuple[list[Finding], list[Edit], list]] = []
+            self.out.dropped.extend((f, f"cannot build the syntax tree ({type(exc).__name__})") for f, _ in candidates)
+            return None
+        groups: list[Group] = []
         for f, k in candidates:
             try:
                 new = propose(ctx, f)
+                why = "no mechanical fix for this occurrence"
             except Exception as exc:  # pragma: no cover - a fixer bug: report, do not crash
                 new, why = None, f"fixer error: {type(exc).__name__}: {exc}"
-            else:
-                why = "no mechanical fix for this occurrence"
-            if new is None or new == current:
-                given_up.add(k)
-                out.dropped.append((f, why))
+            if new is None or new == self.current:
+                self.given_up.add(k)
+                self.out.dropped.append((f, why))
                 continue
-            edits = diff_edits(current, new)
-            for group in groups:
-                if group[1] == edits:  # one fix for several findings (all handlers of one app)
-                    group[0].append(f)
-                    group[2].append(k)
-                    break
+            edits = diff_edits(self.current, new)
+            same = next((g for g in groups if g[1] == edits), None)
+            if same is not None:  # one fix for several findings (all handlers of one app)
+                same[0].append(f)
+                same[2].append(k)
             else:
                 groups.append(([f], edits, [k]))
-        if not groups:
-            break
-        chosen: list[tuple[list[Finding], list[Edit], list]] = []
+        chosen: list[Group] = []
         taken: list[Edit] = []
         for group in groups:
             if any(_overlaps(e, t) for e in group[1] for t in taken):
                 continue  # next round, on the fixed text
             chosen.append(group)
             taken.extend(group[1])
-        new_text = apply_edits(current, taken)
-        after = _verify(current_findings, chosen, new_text, recheck)
-        if after is not None:
-            current, current_findings = new_text, after
-            for fs, _, _ in chosen:
-                out.fixed.extend(fs)
-            continue
-        # Something in the round broke: try each fix alone, keep the first that verifies.
-        progressed = False
-        for group in chosen:
-            alone = apply_edits(current, group[1])
-            after = _verify(current_findings, [group], alone, recheck)
-            if after is None:
-                reason = _why_not(alone, recheck)
-                for f, k in zip(group[0], group[2]):
-                    given_up.add(k)
-                    out.dropped.append((f, reason))
-                continue
-            current, current_findings = alone, after
-            out.fixed.extend(group[0])
-            progressed = True
-            break
-        if not progressed and all(k in given_up for _, k in candidates):
-            break
-    out.source = current
-    return out
+        if not chosen:
+            return None
+        self.pending = (chosen, apply_edits(self.current, taken), False)
+        return self.pending[1]
+
+    def settle(self, after: list[Finding] | None) -> None:
+        groups, text, alone = self.pending
+        self.pending = None
+        if after is not None and _compiles(text) and _fewer(self.findings, groups, after):
+            self.current, self.findings = text, after
+            for fs, _, _ in groups:
+                self.out.fixed.extend(fs)
+            self.retry = []  # the rest is proposed again on the new text
+            return
+        if not alone:
+            self.retry = list(groups)
+            return
+        reason = ("re-checking the fixed file still shows the finding" if _compiles(text)
+                  else f"the fixed file would not compile ({_compile_error(text)})")
+        for f, k in zip(groups[0][0], groups[0][2]):
+            self.given_up.add(k)
+            self.out.dropped.append((f, reason))
+
+    def result(self) -> Outcome:
+        self.out.source = self.current
+        return self.out
 
 
-def _verify(before: list[Finding], groups, new_text: str, recheck: Recheck) -> list[Finding] | None:
-    """The findings of `new_text` when it compiles and each fixed code has fewer findings; else None."""
-    try:
-        compile(new_text, "<fixed>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return None
-    after = recheck(new_text)
-    if after is None:
-        return None
-    fixed = Counter(f.code for fs, _, _ in groups for f in fs)
-    had = Counter(f.code for f in before)
-    has = Counter(f.code for f in after)
-    if any(had[code] - has[code] < n for code, n in fixed.items()):
-        return None
-    return after
+def fix_source(source: str, findings: list[Finding], recheck: Recheck, unsafe: bool) -> Outcome:
+    """Apply the fixes of `findings` (all of one file) to `source` in verified rounds."""
+    fixer = FileFixer(source, findings, unsafe)
+    while (text := fixer.step()) is not None:
+        fixer.settle(recheck(text) if _compiles(text) else None)
+    return fixer.result()
 
 
-def _why_not(text: str, recheck: Recheck) -> str:
+def _compile_error(text: str) -> str | None:
     try:
         compile(text, "<fixed>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
-        return f"the fixed file would not compile ({getattr(exc, 'msg', exc)})"
-    return "re-checking the fixed file still shows the finding"
+        return str(getattr(exc, "msg", exc))
+    return None
+
+
+def _compiles(text: str) -> bool:
+    return _compile_error(text) is None
+
+
+def _fewer(before: list[Finding], groups: list[Group], after: list[Finding]) -> bool:
+    """Does each fixed code have at least as many fewer findings as fixes were made for it?"""
+    fixed = Counter(f.code for fs, _, _ in groups for f in fs)
+    had = Counter(f.code for f in before)
+    has = Counter(f.code for f in after)
+    return all(had[code] - has[code] >= n for code, n in fixed.items())
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
@@ -338,5 +355,5 @@ def unified_diff(path: str, old: str, new: str) -> str:
     return "".join(out)
 
 
-__all__ = ["FIXES", "Context", "Edit", "Outcome", "apply_edits", "diff_edits", "edits_for", "fix_source",
+__all__ = ["FIXES", "Context", "Edit", "FileFixer", "Outcome", "apply_edits", "diff_edits", "edits_for", "fix_source",
            "rewrite", "unified_diff"]

@@ -1,10 +1,4 @@
-"""Fixing the files of a checked project: each file in verified rounds, re-checked against the rest.
-
-A re-check models the changed file again and analyses it with the project's other modules
-as context (what pylint does), so a helper in another module still explains LG102. The
-counts a fix must lower come from the same kind of re-check of the unchanged file, so both
-sides of the comparison see the same things.
-"""
+"""Fixing the files of a checked project: every file in verified rounds, re-checked as one project."""
 
 from __future__ import annotations
 
@@ -17,7 +11,7 @@ from ..findings import Finding
 from ..runner import filter_findings, read
 from ..settings import Settings
 from . import applies
-from .engine import fix_source, unified_diff
+from .engine import FileFixer, unified_diff
 
 
 @dataclass
@@ -41,48 +35,58 @@ class FileFix:
             handle.write(self.new.encode(self.encoding))
 
 
-def rechecker(path: str, models, settings: Settings, whole: bool = False):
-    """Findings of `path` for a new text: the file analysed alone with the others as context,
-    or (`whole`) the whole project analysed again with the new model in place of the old."""
+def _model(path: str, text: str):
     module, is_package = module_name(path)
-    others = {m.module: m for m in models or () if m.path != path}
-    rest = [m for m in models or () if m.path != path]
-
-    def recheck(text: str) -> list[Finding] | None:
-        tree = parse(text, path)
-        if isinstance(tree, Finding):
-            return None
-        model = build(tree, path, module, is_package)
-        if isinstance(model, Finding):
-            return None
-        if whole:
-            found = [f for f in analyse([*rest, model], settings) if f.path == path]
-        else:
-            found = [f for f in analyse([model], settings, others.get) if f.path == path]
-        return filter_findings(found, settings, {path: text.encode("utf-8")}, {})
-
-    return recheck
+    tree = parse(text, path)
+    if isinstance(tree, Finding):
+        return None
+    model = build(tree, path, module, is_package)
+    return None if isinstance(model, Finding) else model
 
 
 def fix_files(findings: list[Finding], models, settings: Settings, unsafe: bool) -> list[FileFix]:
-    """The fixes of every file with an applicable fix; nothing is written here."""
+    """The fixes of every file with an applicable fix, in rounds; nothing is written here.
+
+    Each round proposes the next fixes of every file at once and verifies them all with one
+    analysis of the whole project (the changed files' new models in place of the old), so a
+    finding that only the whole project explains (a coroutine served by a route in another
+    module) is re-checked in the same view that reported it.
+    """
     paths = sorted({f.path for f in findings if applies(f, unsafe)})
-    out = []
+    files: dict[str, FileFix] = {}
+    fixers: dict[str, FileFixer] = {}
     for path in paths:
         data = read(path)
         encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
         text = data.decode(encoding)
-        given = [f for f in findings if f.path == path]
-        recheck = rechecker(path, models, settings)
-        base = recheck(text)
-        if base is None:
-            continue
-        seen = {(f.line, f.col, f.code) for f in base}
-        if any(applies(f, unsafe) and (f.line, f.col, f.code) not in seen for f in given):
-            # A finding only the whole project explains (a coroutine served by a route in
-            # another module): re-check with every module analysed, slower but the same view.
-            recheck = rechecker(path, models, settings, whole=True)
-            base = recheck(text) or []
-        outcome = fix_source(text, base, recheck, unsafe)
-        out.append(FileFix(path, text, outcome.source, encoding, outcome.fixed, outcome.dropped))
+        files[path] = FileFix(path, text, text, encoding)
+        fixers[path] = FileFixer(text, [f for f in findings if f.path == path], unsafe)
+    current = {m.path: m for m in models or ()}
+    active = list(paths)
+    while active:
+        proposed: dict[str, str] = {}
+        for path in active:
+            text = fixers[path].step()
+            if text is not None:
+                proposed[path] = text
+        active = list(proposed)
+        if not proposed:
+            break
+        trial = {path: model for path, text in proposed.items() if (model := _model(path, text)) is not None}
+        found: dict[str, list[Finding]] = {}
+        for f in analyse([trial.get(path, m) for path, m in current.items()], settings):
+            found.setdefault(f.path, []).append(f)
+        for path, text in proposed.items():
+            after = None
+            if path in trial:
+                after = filter_findings(found.get(path, []), settings, {path: text.encode("utf-8")}, {})
+            fixers[path].settle(after)
+            if fixers[path].current == text:
+                current[path] = trial[path]
+    out = []
+    for path in paths:
+        outcome = fixers[path].result()
+        file = files[path]
+        file.new, file.fixed, file.dropped = outcome.source, outcome.fixed, outcome.dropped
+        out.append(file)
     return out
