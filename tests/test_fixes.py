@@ -151,8 +151,8 @@ def test_summary_counts_fixable_and_hidden_fixes():
 
     findings = check_paths([str(DATA / "lg101_to_thread.py"), str(DATA / "lg101_sleep.py")], Settings()).findings
     text = summary(locate(findings, {}), 2)
-    assert text.splitlines() == ["Found 5 findings in 2 files.",
-                                 "[*] 3 fixable with the `--fix` option (2 hidden fixes can be enabled with the "
+    assert text.splitlines() == ["Found 6 findings in 2 files.",
+                                 "[*] 3 fixable with the `--fix` option (3 hidden fixes can be enabled with the "
                                  "`--unsafe-fixes` option)."]
 
 

@@ -56,14 +56,25 @@ def _root_module(stmt: cst.SimpleStatementLine) -> str:
     return (dotted(small.module) or "").split(".")[0]
 
 
-def _insert_at(module: cst.Module, stdlib: bool = False) -> int:
-    """Where a new statement goes: after the imports at the head of the module (and its docstring);
-    a standard-library import goes after the head's last standard-library import, as isort has it."""
+def _insert_at(module: cst.Module, stdlib: bool = False, name: str = "", is_from: bool = False) -> int:
+    """Where a new statement goes: after the imports at the head of the module (and its docstring).
+
+    A standard-library import goes among the head's standard-library imports where isort's
+    default order puts it: `import x` lines before `from x import y` lines, each by module name.
+    """
     at = 0
+    placed = None
     for n, stmt in enumerate(module.body):
         if isinstance(stmt, cst.SimpleStatementLine) and all(
                 isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
-            if not stdlib or _root_module(stmt) in sys.stdlib_module_names:
+            root = _root_module(stmt)
+            if not stdlib or (root in sys.stdlib_module_names and root != "__future__"):
+                at = n + 1
+                if stdlib and placed is None:
+                    other_from = isinstance(stmt.body[0], cst.ImportFrom)
+                    if (other_from, _module_of(stmt)) > (is_from, name):
+                        placed = n
+            elif root == "__future__":
                 at = n + 1
             continue
         if n == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
@@ -71,7 +82,14 @@ def _insert_at(module: cst.Module, stdlib: bool = False) -> int:
             at = 1
             continue
         break
-    return at
+    return placed if placed is not None else at
+
+
+def _module_of(stmt: cst.SimpleStatementLine) -> str:
+    small = stmt.body[0]
+    if isinstance(small, cst.Import):
+        return dotted(small.names[0].name) or ""
+    return ("." * len(small.relative)) + (dotted(small.module) or "" if small.module is not None else "")
 
 
 def add_statement(module: cst.Module, code: str, blank: bool = False, stdlib: bool = False) -> cst.Module:
@@ -79,13 +97,18 @@ def add_statement(module: cst.Module, code: str, blank: bool = False, stdlib: bo
     stmt = cst.parse_statement(code)
     if blank:
         stmt = stmt.with_changes(leading_lines=[cst.EmptyLine()])
-    at = _insert_at(module, stdlib)
+    name, is_from = "", False
+    if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom)):
+        name, is_from = _module_of(stmt), isinstance(stmt.body[0], cst.ImportFrom)
+    at = _insert_at(module, stdlib, name, is_from)
     body = list(module.body)
-    if at == 0 and body:
-        # Before the first statement: keep its comments and blank lines above the new import.
-        first = body[0]
+    before_import = at < len(body) and isinstance(body[at], cst.SimpleStatementLine) and isinstance(
+        body[at].body[0], (cst.Import, cst.ImportFrom))
+    if (at == 0 or before_import) and at < len(body) and not blank:
+        # Before an import (or the first statement): its comments and blank lines stay above both.
+        first = body[at]
         stmt = stmt.with_changes(leading_lines=first.leading_lines)
-        body[0] = first.with_changes(leading_lines=())
+        body[at] = first.with_changes(leading_lines=())
     body.insert(at, stmt)
     return module.with_changes(body=body)
 

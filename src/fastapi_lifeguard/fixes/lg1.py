@@ -59,8 +59,13 @@ def to_thread(ctx: Context, finding: Finding) -> str | None:
     call = _call_in_coroutine(ctx, finding)
     if call is None or isinstance(ctx.parent(call), (cst.WithItem,)):
         return None
-    args = [cst.Arg(value=call.func, comma=_SPACE if call.args else cst.MaybeSentinel.DEFAULT), *call.args]
-    new = cst.Call(func=cst.parse_expression("asyncio.to_thread"), args=args)
+    # A call laid out one argument per line keeps that layout, the function on a line of its own.
+    layout = call.whitespace_before_args
+    multiline = isinstance(layout, cst.ParenthesizedWhitespace)
+    comma = cst.Comma(whitespace_after=layout) if multiline else _SPACE
+    args = [cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT), *call.args]
+    new = cst.Call(func=cst.parse_expression("asyncio.to_thread"), args=args,
+                   whitespace_before_args=layout if multiline else cst.SimpleWhitespace(""))
     return ensure_import(rewrite(ctx, {call: _awaited(ctx, call, new)}), "asyncio").code
 
 

@@ -1,5 +1,6 @@
 """LG101/LG102 (unsafe): a blocking call in a coroutine runs in a thread with `asyncio.to_thread`."""
 import asyncio
+import subprocess
 
 import requests
 from fastapi import FastAPI
@@ -26,3 +27,13 @@ async def report(name: str):
 @app.get("/already")
 async def already(name: str):
     return await asyncio.to_thread(load_report, name)
+
+
+@app.get("/listing")
+async def listing():
+    # One argument per line: the layout stays, the function gets a line of its own.
+    proc = subprocess.run(
+        ["ls", "-l"],
+        check=True,
+    )
+    return proc.returncode
