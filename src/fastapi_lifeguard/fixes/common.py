@@ -174,3 +174,25 @@ def contains(node: cst.CSTNode, wanted: tuple[type, ...], skip: tuple[type, ...]
 
     node.visit(_Find())
     return found
+
+
+def import_text(ctx, source: str, name: str) -> str:
+    """`source` with `import name` added where `ensure_import` would put it (text only, no reprint)."""
+    if has_import(ctx.module, name):
+        return source
+    return ctx.head_insert(source, _insert_at(ctx.module, _stdlib(name), name, False), f"import {name}\n")
+
+
+def from_import_text(ctx, source: str, module_name: str, name: str) -> str:
+    """`source` with `from module_name import name`, merged into a one-line import of that module."""
+    module = ctx.module
+    if imported_from(module, module_name, name):
+        return source
+    for _, stmt, small in _import_stmts(module):
+        if isinstance(small, cst.ImportFrom) and small.module is not None and dotted(small.module) == module_name \
+                and not small.relative and not isinstance(small.names, cst.ImportStar) and len(stmt.body) == 1 \
+                and not small.lpar:
+            merged = ensure_from_import(cst.Module(body=[stmt]), module_name, name).body[0].body[0]
+            return ctx.splice(small, merged, source)
+    at = _insert_at(module, _stdlib(module_name), module_name, True)
+    return ctx.head_insert(source, at, f"from {module_name} import {name}\n")

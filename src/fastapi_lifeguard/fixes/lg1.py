@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..findings import Finding
-from .common import contains, dotted, ensure_import
-from .engine import Context, rewrite
+from .common import contains, dotted, import_text
+from .engine import Context
 
 _SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 # Offloaders that forward keyword arguments to the function; `run_in_executor` and anyio's
@@ -46,7 +46,7 @@ def asyncio_sleep(ctx: Context, finding: Finding) -> str | None:
     if call is None or dotted(call.func) not in ("time.sleep", "sleep"):
         return None
     new = call.with_changes(func=cst.parse_expression("asyncio.sleep"))
-    return ensure_import(rewrite(ctx, {call: _awaited(ctx, call, new)}), "asyncio").code
+    return import_text(ctx, ctx.splice(call, _awaited(ctx, call, new)), "asyncio")
 
 
 def to_thread(ctx: Context, finding: Finding) -> str | None:
@@ -66,7 +66,7 @@ def to_thread(ctx: Context, finding: Finding) -> str | None:
     args = [cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT), *call.args]
     new = cst.Call(func=cst.parse_expression("asyncio.to_thread"), args=args,
                    whitespace_before_args=layout if multiline else cst.SimpleWhitespace(""))
-    return ensure_import(rewrite(ctx, {call: _awaited(ctx, call, new)}), "asyncio").code
+    return import_text(ctx, ctx.splice(call, _awaited(ctx, call, new)), "asyncio")
 
 
 def _pure(node: cst.CSTNode) -> bool:
@@ -102,4 +102,4 @@ def pass_callable(ctx: Context, finding: Finding) -> str | None:
     args = list(outer.args)
     n = next(i for i, a in enumerate(args) if a is arg)
     args[n:n + 1] = new_args
-    return rewrite(ctx, {outer: outer.with_changes(args=args)}).code
+    return ctx.splice(outer, outer.with_changes(args=args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..findings import Finding
-from .common import contains, dotted, ensure_from_import
+from .common import contains, dotted, ensure_from_import, from_import_text
 from .engine import Context, rewrite
 
 
@@ -17,7 +17,7 @@ def add_await(ctx: Context, finding: Finding) -> str | None:
     function = ctx.enclosing_function(call)
     if function is None or function.asynchronous is None:
         return None
-    return rewrite(ctx, {call: cst.Await(expression=call)}).code
+    return ctx.splice(call, cst.Await(expression=call))
 
 
 _SYNC_CMS = {"contextmanager": "asynccontextmanager", "contextlib.contextmanager": "contextlib.asynccontextmanager"}
@@ -96,4 +96,4 @@ def alru_cache(ctx: Context, finding: Finding) -> str | None:
         new = cst.Name("alru_cache")
     else:  # `@cache` keeps every result, like `maxsize=None`
         new = cst.parse_expression("alru_cache(maxsize=None)")
-    return ensure_from_import(rewrite(ctx, {node: new}), "async_lru", "alru_cache").code
+    return from_import_text(ctx, ctx.splice(node, new), "async_lru", "alru_cache")
