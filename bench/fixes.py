@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     root = corpus_dir()
     out = Path(args.out) if args.out else root / "fix-patches"
     out.mkdir(parents=True, exist_ok=True)
-    pins = [p for p in PINS if not args.only or p.folder in args.only.split(",")]
+    by_folder = {p.folder: p for p in PINS}
+    pins = [by_folder[name] for name in args.only.split(",")] if args.only else list(PINS)
     rows = [run(pin.folder, source_dir(root, pin), out, args.jobs) for pin in pins]
     codes = sorted({c for r in rows for c in r["fixable"]})
     print("| project | " + " | ".join(codes) + " | files | git apply --check | compiles | s |")
