@@ -189,3 +189,14 @@ def test_rule_pages_say_how_safe_their_fix_is():
     fixable = {"LG101", "LG102", "LG104", "LG105", "LG202", "LG203", "LG206", "LG207", "LG208", "LG401"}
     for code, rule in BY_CODE.items():
         assert ("## Fix safety" in doc_text(rule)) == (code in fixable), code
+
+
+def test_fix_without_libcst_says_which_extra(tmp_path: Path, monkeypatch, capsys):
+    from fastapi_lifeguard import cli
+
+    work = tmp_path / "app.py"
+    shutil.copyfile(DATA / "lg101_sleep.py", work)
+    monkeypatch.setattr(cli, "_have_libcst", lambda: False)
+    assert _fix(work, "--fix") == 2
+    assert "pip install 'fastapi-lifeguard[fix]'" in capsys.readouterr().err
+    assert work.read_bytes() == (DATA / "lg101_sleep.py").read_bytes()

@@ -25,6 +25,7 @@ CODES = ("LG401", "LG402", "LG403")
 # FastAPI ran yield-dependency exit code before background tasks in these versions (SPEC §2).
 EARLY_EXIT_VERSIONS = ((0, 106), (0, 117))
 
+_GUARD_FIX_MAX_LINES = 40
 _GUARD_FIX = ("catch and log inside the task (`try: ... except Exception: logger.exception(...)`), "
               "or decorate it with a guard listed in background-task-guards")
 
@@ -67,8 +68,12 @@ class _Background:
                 f"it runs after the response, so the error only reaches the server log and the later "
                 f"tasks of this request are skipped")
         found = _finding(m, call, "LG401", text, _GUARD_FIX)
-        # The fix wraps the body where the task is defined: a module-level function of this module.
-        here = tm is m and fn.kind == "name" and not fn.attrs and tm.scopes[tsid].kind == "def" and tm.scopes[tsid].parent == 0
+        # The fix wraps the body where the task is defined: a module-level function of this module,
+        # short enough that re-indenting it makes a patch a reviewer reads (open-webui's 140-line
+        # upload handler became a 290-line diff).
+        task = tm.scopes[tsid]
+        here = (tm is m and fn.kind == "name" and not fn.attrs and task.kind == "def" and task.parent == 0
+                and task.end_line - task.line <= _GUARD_FIX_MAX_LINES)
         return attach(found, "guard-task") if here else found
 
     def target(self, m: ModuleModel, sid: int, ref: Ref, depth: int = 0) -> tuple[ModuleModel, int] | None:
