@@ -62,7 +62,9 @@ def _load(path: Path, name: str):
 
 def _run(module, factory: str | None = None) -> tuple[list[str], list[str], dict]:
     """(events after startup, events after shutdown, the response of GET /)."""
-    app = getattr(module, factory)() if factory else module.app
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # on_event in the original factory
+        app = getattr(module, factory)() if factory else module.app
     with TestClient(app) as client:
         started = list(module.events)
         response = client.get("/").json()
