@@ -186,7 +186,7 @@ def test_rule_pages_say_how_safe_their_fix_is():
     from fastapi_lifeguard.codes import BY_CODE
     from fastapi_lifeguard.ruledocs import doc_text
 
-    fixable = {"LG101", "LG102", "LG104", "LG105", "LG202", "LG203", "LG206", "LG207", "LG208", "LG401"}
+    fixable = {"LG101", "LG102", "LG104", "LG105", "LG202", "LG203", "LG206", "LG207", "LG208", "LG211", "LG401"}
     for code, rule in BY_CODE.items():
         assert ("## Fix safety" in doc_text(rule)) == (code in fixable), code
 

@@ -100,6 +100,7 @@ class Ledger:
         self._positions: dict[tuple[int, int], frozenset[tuple[int, int]]] = {}
         self._aliases: dict[tuple[int, int, str], tuple[Ref, int] | None] = {}
         self._types: dict[Key, set[str]] | None = None
+        self._stores: dict[Key, list[tuple[ModuleModel, Call | None]]] | None = None
         self._wild: set[int] | None = None
         self.roots: dict[tuple[int, int], set[int]] = {}  # helper -> modules of the lifespans/handlers reaching it
         self._roles()
@@ -965,32 +966,59 @@ class Ledger:
         return False
 
     # ---- types of what names hold (LG202) ---------------------------------------------------
-    def key_types(self) -> dict[Key, set[str]]:
-        """Every assignment of a resource anywhere, by key: what type each name may hold."""
-        if self._types is None:
-            types: dict[Key, set[str]] = {}
+    def stores(self) -> dict[Key, list[tuple[ModuleModel, Call | None]]]:
+        """Everything stored under a global, `app.state.x` or attribute name anywhere in the
+        project: the call that made each value, or None for a value that is not a call."""
+        if self._stores is None:
+            stores: dict[Key, list[tuple[ModuleModel, Call | None]]] = {}
             for m in self.project.modules:
                 for call in m.calls:
                     if call.id < 0 or call.stmt != "assign" or len(call.targets) != 1:
                         continue
-                    resource = self.resource_of_call(m, call)
                     found = self.key_of_target(m, call.scope, call.targets[0])
-                    if found is None or found[1]:
-                        continue
-                    types.setdefault(found[0], set()).add(resource.rtype.name if resource else "?")
-                # Anything else stored under the same name makes its type unknown.
+                    if found is not None and not found[1]:
+                        stores.setdefault(found[0], []).append((m, call))
+                # Anything else stored under the same name makes its type unknown; a local
+                # made by one call (`async with Client() as client: app.state.http = client`)
+                # stands for that call.
                 for scope in m.scopes:
                     for target, value, _line in scope.attr_stores:
                         if value.kind != "call" and not _is_none(value):
                             found = self.key_of_target(m, scope.id, target)
                             if found is not None and not found[1]:
-                                types.setdefault(found[0], set()).add("?")
+                                stores.setdefault(found[0], []).append((m, self._made_by(m, scope.id, value)))
                 for name, bindings in m.scopes[0].bindings.items():
                     for b in bindings:
                         value = b.value if isinstance(b.value, Ref) else None
                         if b.kind != "assign" or value is None or value.kind not in ("call", "const"):
                             if b.kind not in ("def", "class"):
-                                types.setdefault(("global", name), set()).add("?")
+                                stores.setdefault(("global", name), []).append((m, None))
+            self._stores = stores
+        return self._stores
+
+    def _made_by(self, m: ModuleModel, sid: int, ref: Ref) -> Call | None:
+        """The one call a plain local was bound to (`x = F()`, `with F() as x`), else None."""
+        if ref.kind != "name" or ref.attrs:
+            return None
+        bsid = self.binding_scope(m, sid, ref.base)
+        if bsid is None or bsid == 0:
+            return None
+        bindings = _not_none(m.scopes[bsid].bindings.get(ref.base, ()))
+        if len(bindings) != 1 or bindings[0].kind not in ("assign", "with") or not isinstance(bindings[0].value, Ref):
+            return None
+        value = bindings[0].value
+        if value.kind != "call" or value.attrs or m.calls[value.base].id < 0:
+            return None
+        return m.calls[value.base]
+
+    def key_types(self) -> dict[Key, set[str]]:
+        """Every assignment of a resource anywhere, by key: what type each name may hold."""
+        if self._types is None:
+            types: dict[Key, set[str]] = {}
+            for key, made in self.stores().items():
+                for m, call in made:
+                    resource = self.resource_of_call(m, call) if call is not None else None
+                    types.setdefault(key, set()).add(resource.rtype.name if resource else "?")
             self._types = types
         return self._types
 

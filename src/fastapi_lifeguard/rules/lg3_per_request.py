@@ -1,4 +1,5 @@
-"""LG301: a client, pool, engine or model built once per request.
+"""LG301: a client, pool, engine or model built once per request; LG302 (off by default): a
+route that uses a shared one directly instead of receiving it through `Depends`.
 
 Routes, dependencies (yield dependencies and `Depends(Class)` instances included), middleware
 and websocket handlers run for every request; whatever they build from the factory catalogue
@@ -19,13 +20,15 @@ from typing import Iterator
 from .lg1_event_loop import _MAX_CHAIN
 from ..catalogue import lookup
 from ..catalogue.factories import FACTORIES, KINDS, MEMOISING_DECORATORS, SHARED_POOL_KWARGS
+from ..catalogue.lifecycle import RESOURCE_TYPES
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.fastapi import DEPENDENCY, MIDDLEWARE, ROUTE, WEBSOCKET
+from ..model.ledger import Key
 from ..model.project import Callee
-from ..model.records import Call, ModuleModel, Ref
+from ..model.records import Call, ModuleModel, Ref, Scope
 
-CODES = ("LG301",)
+CODES = ("LG301", "LG302")
 
 PER_REQUEST = frozenset({ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE})
 _REQUEST_TYPES = frozenset({"starlette.requests.Request", "fastapi.Request", "fastapi.requests.Request",
@@ -35,6 +38,11 @@ _PROCESS, _OBJECT = 2, 1
 
 
 def check(analysis) -> Iterator[Finding]:
+    yield from _per_request(analysis)
+    yield from _not_injected(analysis)
+
+
+def _per_request(analysis) -> Iterator[Finding]:
     finder = _PerRequest(analysis)
     fastapi = analysis.fastapi
     for m in analysis.project.modules:
@@ -331,3 +339,155 @@ def _display(target: str | None) -> str:
 
 def _finding(m: ModuleModel, call: Call, text: str, fix: str, chain: tuple[str, ...] = ()) -> Finding:
     return Finding(m.path, call.line, call.col, "LG301", f"{text}; {fix}", call.end_line, call.end_col, fix, chain)
+
+
+# ---- LG302 ---------------------------------------------------------------------------------
+# Only the handlers themselves: a dependency that reads `app.state` is the bridge this rule
+# asks for, and lifespans, middleware and background tasks cannot take `Depends` parameters.
+_HANDLERS = frozenset({ROUTE, WEBSOCKET})
+
+
+def _not_injected(analysis) -> Iterator[Finding]:
+    fastapi = analysis.fastapi
+    shared = _Shared(analysis)
+    for m in analysis.project.modules:
+        for scope in m.scopes:
+            if scope.kind != "def":
+                continue
+            contexts = fastapi.contexts_of(m, scope.id)
+            if not (contexts & _HANDLERS) or DEPENDENCY in contexts:
+                continue
+            seen: set[Key] = set()
+            for ref in sorted(_shared_refs(m, scope), key=lambda r: (r.line, r.col)):
+                found = shared.held(m, scope.id, ref)
+                if found is None or found[0] in seen:
+                    continue
+                seen.add(found[0])
+                yield _not_injected_finding(analysis, m, scope, ref, found)
+
+
+def _shared_refs(m: ModuleModel, scope: Scope) -> Iterator[Ref]:
+    """Names a handler reads: module globals (every read), and `x.app.state.y` / `app.state.y`
+    chains wherever the records keep an expression (calls, arguments, `with`, `await`,
+    assignments, returns)."""
+    for name, positions in scope.loads.items():
+        line, col = min(positions)
+        yield Ref("name", name, line=line, col=col)
+    exprs: list[Ref] = []
+    for cid in scope.calls:
+        call = m.calls[cid]
+        if call.id < 0:
+            continue
+        exprs.append(call.func)
+        exprs.extend(call.args)
+        exprs.extend(call.kwargs.values())
+    exprs.extend(ref for ref, _async in scope.withs)
+    exprs.extend(scope.awaits)
+    exprs.extend(scope.returns)
+    for bindings in scope.bindings.values():
+        exprs.extend(b.value for b in bindings if b.kind in ("assign", "with") and isinstance(b.value, Ref))
+    for ref in exprs:
+        if ref.kind == "name" and "state" in ref.attrs:
+            yield ref
+
+
+class _Shared:
+    """What a global or an `app.state` attribute holds, from the ledger's record of every
+    value stored under it and the factory catalogue (the same table as LG301)."""
+
+    def __init__(self, analysis) -> None:
+        self.analysis = analysis
+        self.ledger = analysis.ledger
+        self.table: dict[str, tuple[str, str]] = {name: KINDS[kind] for name, kind in FACTORIES.items()}
+        for name in analysis.settings.resource_factories:
+            self.table[name] = (f"builds `{name}`", "")
+        self._memo: dict[tuple[Key, int], tuple[str, str, str] | None] = {}
+
+    def held(self, m: ModuleModel, sid: int, ref: Ref) -> tuple[Key, str, tuple[str, str, str]] | None:
+        """(key, shown, (factory, type, made at)) when `ref` reads a shared resource."""
+        p = (ref.base, *ref.attrs)
+        if not ref.attrs:
+            if m.binding_scope(sid, ref.base) != 0:
+                return None  # a local, a parameter (`Depends`), or a builtin
+            home = self._home(m, ref.base)
+            if home is None:
+                return None
+            key: Key = ("global", home[1])
+            what = self.holds(key, home[0])
+            return (key, ref.base, what) if what is not None else None
+        else:
+            i = p.index("state")
+            if i + 1 >= len(p) or not self._app_state(m, sid, p[:i]):
+                return None
+            key, shown = ("state", p[i + 1]), ".".join(p[:i + 2])
+        what = self.holds(key)
+        return (key, shown, what) if what is not None else None
+
+    def _app_state(self, m: ModuleModel, sid: int, head: tuple[str, ...]) -> bool:
+        """`request.app` / `websocket.app` / a module-level app: `request.state` lives one request."""
+        if len(head) >= 2 and head[-1] == "app":
+            return True
+        if len(head) != 1 or m.binding_scope(sid, head[0]) != 0:
+            return False
+        fastapi = self.analysis.fastapi
+        ref = Ref("name", head[0])
+        app = fastapi.app_of(m, sid, ref)
+        if app is not None:
+            return app.kind == "app"
+        return fastapi.app_kind(self.analysis.project.value_of(m, sid, ref)) == "app"
+
+    def _home(self, m: ModuleModel, name: str, depth: int = 0) -> tuple[ModuleModel, str] | None:
+        """The module that defines a global, through `from .clients import http` imports."""
+        bindings = m.scopes[0].bindings.get(name, ())
+        if len(bindings) == 1 and bindings[0].kind == "import":
+            found = self.analysis.project.find_module(bindings[0].value)
+            if found is None or len(found[1]) != 1 or depth > 4:
+                return None
+            return self._home(found[0], found[1][0], depth + 1)
+        # `client = None` at module level, assigned under `global client` in the lifespan.
+        return (m, name) if bindings and all(b.kind == "assign" for b in bindings) else None
+
+    def holds(self, key: Key, home: ModuleModel | None = None) -> tuple[str, str, str] | None:
+        """Every value stored under `key` (a global: in its own module) is made by a catalogued
+        factory or a project helper that returns one: (factory, type name or "", where made)."""
+        memo = (key, id(home))
+        if memo in self._memo:
+            return self._memo[memo]
+        self._memo[memo] = None
+        result = None
+        made = [(m, call) for m, call in self.ledger.stores().get(key, []) if home is None or m is home]
+        for m, call in made:
+            if call is None:
+                result = None
+                break
+            callee = self.analysis.project.callee(m, call)
+            resource = self.ledger.resource_of_call(m, call)
+            hit = lookup(self.table, callee.target) if callee.module is None else None
+            if resource is None and hit is None:
+                result = None
+                break
+            if result is None:
+                factory = resource.factory if resource is not None else _display(callee.target)
+                rtype = resource.rtype.name if resource is not None and resource.rtype.name in RESOURCE_TYPES else ""
+                result = (factory, rtype, f"{os.path.basename(m.path)}:{call.line}")
+        self._memo[memo] = result
+        return result
+
+
+def _not_injected_finding(analysis, m: ModuleModel, scope: Scope, ref: Ref, found) -> Finding:
+    key, shown, (factory, rtype, made) = found
+    name = key[1].lstrip("_").lower() or "resource"
+    websocket = WEBSOCKET in analysis.fastapi.contexts_of(m, scope.id)
+    if key[0] == "state":
+        conn = "websocket: WebSocket" if websocket else "request: Request"
+        value = f"{'websocket' if websocket else 'request'}.app.state.{key[1]}"
+        where = f"`{shown}` (`{factory}`, stored on `app.state` at {made})"
+    else:
+        conn, value = "", key[1]
+        where = f"the module-level `{shown}` (`{factory}`, made at {made})"
+    param = f"{name}: Annotated[{rtype}, Depends(get_{name})]" if rtype else f"{name}=Depends(get_{name})"
+    what = (f"{analysis.fastapi.describe(m, scope.id)} uses {where} directly: tests cannot swap it "
+            f"with `app.dependency_overrides`")
+    fix = (f"receive it through a dependency: `def get_{name}({conn}): return {value}` and the parameter "
+           f"`{param}`")
+    return Finding(m.path, ref.line, ref.col, "LG302", f"{what}; {fix}", 0, 0, fix)
