@@ -151,8 +151,8 @@ class Ledger:
                     if call.parent >= 0 and self._starts_task(m, m.calls[call.parent]):
                         continue  # `create_task(worker())`: the body runs as a task, not as startup code
                     callee = project.callee(m, call)
-                    if callee.module is None or callee.scope < 0 or id(callee.module) not in self.by_id:
-                        continue  # not checked here (a module given only as context, for names)
+                    if callee.module is None or callee.scope < 0:
+                        continue
                     target = (id(callee.module), callee.scope)
                     self.roots.setdefault(target, set()).update({key[0], *self.roots.get(key, ())})
                     if target in seen:
