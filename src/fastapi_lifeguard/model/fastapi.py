@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ..catalogue import framework as fw
 from ..catalogue import lookup
 from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS
+from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project, canonical
 from .records import Call, ModuleModel, Ref
 
@@ -178,13 +179,38 @@ class FastAPIModel:
                     callees.setdefault((id(cm), csid), []).append(callee_key)
             served = set(self.contexts)
             queue = list(served)
+            by_id = {id(mod): mod for mod in self.project.modules}
             while queue:
-                for nxt in callees.get(queue.pop(), ()):
+                key = queue.pop()
+                nxt_keys = list(callees.get(key, ()))
+                mod = by_id.get(key[0])
+                if mod is not None and mod.scopes[key[1]].name != "__init__":
+                    # A call through the base type (`storage: LeaseStorage` → `read_lease()`)
+                    # resolves to the base method; the subclasses' overrides are what runs.
+                    nxt_keys.extend((id(om), osid) for om, osid in self.project.overrides(mod, key[1]))
+                for nxt in nxt_keys:
                     if nxt not in served:
                         served.add(nxt)
                         queue.append(nxt)
             self._served = served
         return (id(m), sid) in self._served
+
+    def has_entry_point(self) -> bool:
+        """Is there anything FastAPI runs among the modules analysed (an app, a router, a route,
+        a dependency...)? Without one the user asked for a library check: every coroutine may be
+        anybody's, so none is judged by whether a served function reaches it."""
+        return bool(self.apps) or bool(self.contexts)
+
+    def maybe_registered(self, m: ModuleModel, sid: int) -> bool:
+        """Is the function decorated by something that may register it for someone to call
+        (not a plain wrapper from WRAPPING_DECORATOR_PREFIXES)?"""
+        scope = m.scopes[sid]
+        for dec in scope.decorators:
+            ref = m.calls[dec.base].func if dec.kind == "call" else dec
+            dotted = self.project.dotted_of(m, scope.parent, ref)
+            if dotted is None or not dotted.startswith(fw.WRAPPING_DECORATOR_PREFIXES):
+                return True
+        return False
 
     def callers(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
         if self._callers is None:
@@ -200,6 +226,11 @@ class FastAPIModel:
                         key = (id(callee.module), callee.scope)
                         graph.setdefault(key, []).append((m, _function_of(m, call.scope)))
                         sites.setdefault(key, []).append((m, call))
+                    handed = self._offloaded_function(m, call)
+                    if handed is not None:
+                        # `loop.run_in_executor(None, partial(file_content, ...))`: the function runs
+                        # for this caller, and what it returns (a coroutine) may be awaited here.
+                        graph.setdefault(handed, []).append((m, _function_of(m, call.scope)))
                     pos = lookup(LOOP_RUNNERS, project.call_name(m, call))
                     if pos is not None and len(call.args) > pos and call.args[pos].kind == "name":
                         value = project.value_of(m, call.scope, call.args[pos])
@@ -207,6 +238,38 @@ class FastAPIModel:
                             self._loop_started.add((id(value[1]), value[2]))
             self._callers = graph
         return self._callers
+
+    def _offloaded_function(self, m: ModuleModel, call: Call) -> tuple[int, int] | None:
+        """The project function a `to_thread`/`run_in_executor` call runs (through `partial`,
+        `ctx.run` and one local name each)."""
+        pos = lookup(OFFLOAD_WRAPPERS, self.project.call_name(m, call))
+        if pos is None or len(call.args) <= pos:
+            return None
+        ref, sid = call.args[pos], call.scope
+        for _ in range(6):
+            if ref.kind == "name" and not ref.attrs:
+                value = self.project.value_of(m, sid, ref)
+                if value and value[0] == "scope":
+                    return (id(value[1]), value[2]) if value[1].scopes[value[2]].kind == "def" else None
+                bsid = m.binding_scope(sid, ref.base)
+                bindings = m.scopes[bsid].bindings.get(ref.base, []) if bsid is not None else []
+                if len(bindings) != 1 or bindings[0].kind != "assign" or not isinstance(bindings[0].value, Ref):
+                    return None
+                ref, sid = bindings[0].value, bsid
+            elif ref.kind == "call" and not ref.attrs and m.calls[ref.base].id >= 0:
+                inner = m.calls[ref.base]
+                if self.project.callee(m, inner).target not in CALLABLE_BUILDERS or not inner.args:
+                    return None
+                ref = inner.args[0]
+                if ref.kind == "name" and ref.attrs:
+                    owner = self.project.value_of(m, sid, Ref("name", ref.base, ref.attrs[:-1]))
+                    forward = CALLABLE_FORWARDERS.get(f"{owner[1]}.{ref.attrs[-1]}") if owner and owner[0] == "inst" else None
+                    if forward is None or len(inner.args) <= forward + 1:
+                        return None
+                    ref = inner.args[forward + 1]
+            else:
+                return None
+        return None
 
     # ---- code that runs outside the server ---------------------------------------
     def off_server(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
@@ -236,6 +299,10 @@ class FastAPIModel:
                                  for cm, call in sites)
         self._off_server[key] = result
         return result
+
+    def call_sites(self, m: ModuleModel, sid: int) -> list[tuple[ModuleModel, Call]]:
+        """Every call seen to reach this function (for a class: its `__init__`)."""
+        return self._sites((id(m), sid))
 
     def _sites(self, key: tuple[int, int]) -> list[tuple[ModuleModel, Call]]:
         self.callers()

@@ -61,6 +61,11 @@ class Call:
     in_if: bool = False  # inside an if/while body (memoisation checks, conditional cleanup)
     in_loop: bool = False
     loop_var: Ref | None = None  # the innermost `for` loop's iterable, when in a loop
+    # The innermost `if` branch the call is on: (the test as written, its subject when the test
+    # is `x`, `not x`, `x is None`, `x is not None`, whether the branch runs when the subject is
+    # set). `else` branches flip the last item. None outside an `if` (or inside a `while`).
+    branch: tuple[str, Ref | None, bool] | None = None
+    star_kwargs: bool = False  # `f(**options)`: keywords not written out
 
 
 @dataclass(slots=True)
@@ -97,6 +102,7 @@ class Raise:
     guarded: bool
     bare: bool = False  # `raise` with no exception: re-raises the one being handled
     handler: tuple[str, ...] = ()  # names caught by the innermost enclosing `except` clause
+    exc: str = ""  # the raised class as written (`NotImplementedError`, `errors.Missing`), when a name
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ from ..findings import Finding
 from ..model.fastapi import DEPENDENCY, MIDDLEWARE, ROUTE, WEBSOCKET
 from ..model.ledger import Key
 from ..model.project import Callee
-from ..model.records import Call, ModuleModel, Ref, Scope
+from ..model.records import OTHER, Call, ModuleModel, Ref, Scope
 
 CODES = ("LG301", "LG302")
 
@@ -94,6 +94,8 @@ class _PerRequest:
                                 advice or "create it once in the lifespan and reuse it")
         self._reach: dict[tuple[int, int], tuple[tuple[str, ...], str, str] | None] = {}
         self._escape_memo: dict[tuple, bool] = {}
+        self._unset_memo: dict[tuple[int, int, str], bool] = {}
+        self._attrs: dict[str, list[tuple[ModuleModel, int, Ref]]] | None = None
 
     def entry(self, target: str | None) -> tuple[str, str] | None:
         return lookup(self.table, target)
@@ -290,20 +292,102 @@ class _PerRequest:
                 and not self._caches_result(m, sid)):
             for cid in scope.calls:
                 call = m.calls[cid]
+                branch = self._branch(m, call)
+                if branch is _NEVER:
+                    continue
+                when = f", when `{branch}`" if branch else ""
                 hit = self.made(m, call)
                 if hit is not None:
                     shown = hit[0].strip("`")
-                    result = ((f"{shown} ({os.path.basename(m.path)}:{call.line})",), hit[1], hit[2])
+                    result = ((f"{shown} ({os.path.basename(m.path)}:{call.line}{when})",), hit[1], hit[2])
                     break
                 if call.id < 0 or self._memoised(m, call):
                     continue  # `_cache[key] = Helper(...)` behind a missing-check
                 inner = self.project.callee(m, call)
                 deeper = self.helper(inner, depth + 1)
                 if deeper is not None and len(deeper[0]) < MAX_FACTORY_DEPTH:
-                    result = ((f"{_name(inner, m)}()", *deeper[0]), deeper[1], deeper[2])
+                    step = f"{_name(inner, m)}(){' (when `' + branch + '`)' if branch else ''}"
+                    result = ((step, *deeper[0]), deeper[1], deeper[2])
                     break
         self._reach[key] = result
         return result
+
+    # ---- branches -------------------------------------------------------------------
+    def _branch(self, m: ModuleModel, call: Call):
+        """_NEVER when the call sits on an `if` branch the code never takes (`if self.proxy:`
+        where every value `proxy` gets is a literal None); the test as written when that cannot
+        be decided (the message names the branch); None when the call is on no branch."""
+        if call.branch is None:
+            return None
+        text, subject, when_set = call.branch
+        if subject is not None and self._never_set(m, call.scope, subject):
+            return _NEVER if when_set else None
+        return text
+
+    def _never_set(self, m: ModuleModel, sid: int, subject: Ref) -> bool:
+        """`self.<attr>` of a project class that only ever holds a literal None/False: stored
+        as one, or from an `__init__` parameter that every construction leaves at None."""
+        scope = m.scopes[sid]
+        if (len(subject.attrs) != 1 or not scope.params or subject.base != scope.params[0].name
+                or scope.parent < 0 or m.scopes[scope.parent].kind != "class"):
+            return False
+        key = (id(m), scope.parent, subject.attrs[0])
+        found = self._unset_memo.get(key)
+        if found is None:
+            found = self._unset_memo[key] = self._only_none(m, scope.parent, subject.attrs[0])
+        return found
+
+    def _only_none(self, m: ModuleModel, class_sid: int, attr: str) -> bool:
+        values = self._attr_values().get(attr, ())
+        if not values:
+            return False  # set somewhere we cannot see (a base class, `setattr`): undecidable
+        init = m.scopes[class_sid].members.get("__init__")
+        for vm, vsid, value in values:
+            if _falsy_const(value):
+                continue
+            if not (vm is m and vsid == init and value.kind == "name" and not value.attrs):
+                return False
+            scope = m.scopes[init]
+            index = next((i for i, p in enumerate(scope.params) if p.name == value.base), None)
+            if index is None or not self._left_at_none(m, scope, index):
+                return False
+        return True
+
+    def _left_at_none(self, m: ModuleModel, init, index: int) -> bool:
+        """Every construction of the class leaves `__init__` parameter `index` at a None default."""
+        param = init.params[index]
+        if param.kind not in ("arg", "kwonly") or param.default is None or not _falsy_const(param.default):
+            return False
+        sites = self.analysis.fastapi.call_sites(m, init.id)
+        if not sites:
+            return False
+        position = index - 1  # after `self`
+        for _sm, site in sites:
+            if site.star_kwargs or any(a.kind == "other" for a in site.args):
+                return False
+            given = site.kwargs.get(param.name)
+            if given is None and param.kind == "arg" and 0 <= position < len(site.args):
+                given = site.args[position]
+            if given is not None and not _falsy_const(given):
+                return False
+        return True
+
+    def _attr_values(self) -> dict[str, list[tuple[ModuleModel, int, Ref]]]:
+        """Every `x.<attr> = value` in the project, and class-level `attr = value`, by attribute."""
+        if self._attrs is None:
+            attrs: dict[str, list[tuple[ModuleModel, int, Ref]]] = {}
+            for mod in self.project.modules:
+                for scope in mod.scopes:
+                    for target, value, _line in scope.attr_stores:
+                        if target.kind == "name" and target.attrs:
+                            attrs.setdefault(target.attrs[-1], []).append((mod, scope.id, value))
+                    if scope.kind == "class":
+                        for name, bindings in scope.bindings.items():
+                            for b in bindings:
+                                value = b.value if isinstance(b.value, Ref) else OTHER
+                                attrs.setdefault(name, []).append((mod, scope.id, value))
+            self._attrs = attrs
+        return self._attrs
 
     def request_call(self, m: ModuleModel, call: Call, where: str) -> Finding | None:
         hit = self.made(m, call)
@@ -321,6 +405,13 @@ class _PerRequest:
         path = " → ".join((f"{name}()", *chain))
         return _finding(m, call, f"`{name}()` {what} on every request, in {where}: {path}",
                         f"{fix}; or memoise the helper", (f"{name}()", *chain))
+
+
+_NEVER = object()  # a branch the code never takes
+
+
+def _falsy_const(ref: Ref) -> bool:
+    return ref.kind == "const" and not ref.base
 
 
 def _name(callee: Callee, m: ModuleModel) -> str:
@@ -455,7 +546,7 @@ class _Shared:
             return self._memo[memo]
         self._memo[memo] = None
         result = None
-        made = [(m, call) for m, call in self.ledger.stores().get(key, []) if home is None or m is home]
+        made = [(m, call) for m, call in self.ledger.stores_any_app().get(key, []) if home is None or m is home]
         for m, call in made:
             if call is None:
                 result = None
