@@ -6,11 +6,13 @@ run on the event loop?"; they never re-derive FastAPI facts themselves.
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from dataclasses import dataclass, field
 
 from ..catalogue import framework as fw
 from ..catalogue import lookup
-from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS
+from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS, PYTEST_MODULES
 from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project, canonical
 from .records import Call, ModuleModel, Ref
@@ -276,9 +278,10 @@ class FastAPIModel:
         """Does this coroutine only ever run in an event loop of its own, never the server's?
 
         A CLI command (typer/click/cyclopts, or wrapped by a decorator that calls `asyncio.run`),
-        a coroutine started with `asyncio.run(main())`/`anyio.run(main)`, and what only those
-        call: a blocking call there makes no request wait. Functions FastAPI runs never are;
-        functions nobody is seen calling are not either (they may be anybody's).
+        a coroutine started with `asyncio.run(main())`/`anyio.run(main)`, a function of a pytest
+        module (pytest runs it; wheels ship their tests), and what only those call: a blocking
+        call there makes no request wait. Functions FastAPI runs never are; functions nobody is
+        seen calling are not either (they may be anybody's).
         """
         key = (id(m), sid)
         found = self._off_server.get(key)
@@ -290,7 +293,7 @@ class FastAPIModel:
         scope = m.scopes[sid]
         result = False
         if scope.kind == "def" and not self.contexts_of(m, sid):
-            if self._cli_entry(m, sid):
+            if self._cli_entry(m, sid) or _pytest_module(m):
                 result = True
             else:
                 sites = self._sites(key)
@@ -807,3 +810,8 @@ def _function_of(m: ModuleModel, sid: int) -> int:
     while sid > 0 and m.scopes[sid].kind == "lambda":
         sid = m.scopes[sid].parent
     return sid
+
+
+def _pytest_module(m: ModuleModel) -> bool:
+    name = os.path.basename(m.path)
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in PYTEST_MODULES)

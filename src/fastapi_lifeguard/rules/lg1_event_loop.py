@@ -124,7 +124,7 @@ class _Blocking:
                 and not self.analysis.fastapi.decorated_with(m, sid, fw.CACHE_DECORATORS)):
             for cid in scope.calls:
                 call = m.calls[cid]
-                if self._offloaded(m, call) is not None or _behind_cache(m, call):
+                if self._offloaded(m, call) is not None or m.behind_cache(call):
                     continue
                 inner = self.project.callee(m, call)
                 hit = self.direct(m, call, inner)
@@ -196,7 +196,7 @@ class _Blocking:
         callee = self.project.callee(m, call)
         if self._offloaded(m, call) is not None:
             return self._called_not_passed(m, call, callee)
-        if _behind_cache(m, call):
+        if m.behind_cache(call):
             return None
         hit = self.direct(m, call, callee)
         if hit is not None and callee.target in FILE_OPENERS and self._file_io_offloaded(m, call):
@@ -262,22 +262,6 @@ def _unconditional(m: ModuleModel, call: Call) -> bool:
 def _package(m: ModuleModel | None) -> str:
     """The top-level package of a module ("" for a file analysed alone)."""
     return m.module.split(".", 1)[0] if m is not None and m.module else ""
-
-
-def _behind_cache(m: ModuleModel, call: Call) -> bool:
-    """A call behind a once-only guard on a module-level cache: the function declares `global
-    CACHE`, returns it, and makes the call inside an `if` (`if stamp != _seen: ...`) or after an
-    early `return CACHE`. It runs when the cache is empty or stale, not on every call."""
-    scope = m.scopes[call.scope]
-    if not scope.globals:
-        return False
-    cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
-    if not cached:
-        return False
-    if call.in_if:
-        return True
-    first = min(cached, key=lambda r: (r.line, r.col))
-    return len(scope.returns) >= 2 and (first.line, first.col) < (call.line, call.col)
 
 
 def _display(callee: Callee) -> str:

@@ -381,30 +381,61 @@ def _sync_lifespans(analysis) -> Iterator[Finding]:
 # ---- LG209 ---------------------------------------------------------------------------------------
 def _mounts(analysis) -> Iterator[Finding]:
     project, fastapi = analysis.project, analysis.fastapi
+    mounts = []
+    run_apps: set[int] = set()  # apps whose lifespan the project enters by hand
+    blind: set[int] = set()  # modules with such a runner whose app is unknown (a loop over routes)
     for m in project.modules:
         for call in m.calls:
-            if call.id < 0 or not call.func.attrs or call.func.attrs[-1] != "mount" or call.func.kind != "name":
+            if call.id < 0 or call.func.kind != "name":
                 continue
-            receiver = Ref("name", call.func.base, call.func.attrs[:-1], line=call.func.line, col=call.func.col)
-            parent_app = fastapi.app_of(m, call.scope, receiver)
-            if parent_app is None and not fastapi.app_kind(project.value_of(m, call.scope, receiver)):
-                continue
-            sub_ref = call.args[1] if len(call.args) > 1 else call.kwargs.get("app")
-            sub = fastapi.app_of(m, call.scope, sub_ref)
-            if sub is None or sub is parent_app:
-                continue
-            reasons = []
-            if fastapi.has_lifespan(sub):
-                reasons.append(f"its lifespan ({_at(sub.module.path, sub.call.line)})")
-            handlers = fastapi.handlers_of(sub)
-            if handlers:
-                names = ", ".join(sorted({_handler_name(h) for h in handlers}))
-                reasons.append(f"its startup/shutdown handlers ({names})")
-            if not reasons:
-                continue
-            shown = text(sub_ref) if sub_ref is not None and sub_ref.kind == "name" else "the sub-application"
-            verb = "never run" if handlers else "never runs"
-            what = f"`{text(receiver)}.mount(..., {shown})`: {' and '.join(reasons)} {verb} for a mounted app"
-            fix = (f"run them from the parent's lifespan (`async with {shown}.router.lifespan_context({shown}):` "
-                   f"around its `yield`)")
-            yield _finding(m, call.line, call.col, "LG209", what, fix, call.end_line, call.end_col)
+            runner = _lifespan_runner(call)
+            if runner is not None:
+                app = fastapi.app_of(m, call.scope, runner)
+                if app is None:
+                    blind.add(id(m))
+                else:
+                    run_apps.add(id(app))
+            elif call.func.attrs and call.func.attrs[-1] == "mount":
+                mounts.append((m, call))
+    for m, call in mounts:
+        if id(m) in blind:
+            continue  # mcpo: the lifespan enters `route.app.router.lifespan_context(route.app)` per Mount
+        receiver = Ref("name", call.func.base, call.func.attrs[:-1], line=call.func.line, col=call.func.col)
+        parent_app = fastapi.app_of(m, call.scope, receiver)
+        if parent_app is None and not fastapi.app_kind(project.value_of(m, call.scope, receiver)):
+            continue
+        sub_ref = call.args[1] if len(call.args) > 1 else call.kwargs.get("app")
+        sub = fastapi.app_of(m, call.scope, sub_ref)
+        if sub is None or sub is parent_app or id(sub) in run_apps:
+            continue  # entering `lifespan_context` also runs the startup/shutdown handlers
+        reasons = []
+        if fastapi.has_lifespan(sub):
+            reasons.append(f"its lifespan ({_at(sub.module.path, sub.call.line)})")
+        handlers = fastapi.handlers_of(sub)
+        if handlers:
+            names = ", ".join(sorted({_handler_name(h) for h in handlers}))
+            reasons.append(f"its startup/shutdown handlers ({names})")
+        if not reasons:
+            continue
+        named = sub_ref is not None and sub_ref.kind == "name"
+        shown = text(sub_ref) if named else "the sub-application"
+        verb = "never run" if handlers else "never runs"
+        what = f"`{text(receiver)}.mount(..., {shown})`: {' and '.join(reasons)} {verb} for a mounted app"
+        sub_name = shown if named else "sub"
+        fix = (f"run them from the parent's lifespan (`async with {sub_name}.router.lifespan_context({sub_name}):` "
+               f"around its `yield`)")
+        yield _finding(m, call.line, call.col, "LG209", what, fix, call.end_line, call.end_col)
+
+
+def _lifespan_runner(call: Call) -> Ref | None:
+    """The app whose lifespan this call enters by hand: `sub.router.lifespan_context(sub)`, or
+    `getattr(sub.router, "lifespan_context")` (Starlette's `Router.lifespan_context`)."""
+    func = call.func
+    if func.attrs[-2:] == ("router", "lifespan_context"):
+        return Ref("name", func.base, func.attrs[:-2], line=func.line, col=func.col)
+    if func.base == "getattr" and not func.attrs and len(call.args) > 1:
+        obj, attr = call.args[0], call.args[1]
+        if attr.kind == "const" and attr.base == "lifespan_context" and obj.kind == "name" \
+                and obj.attrs[-1:] == ("router",):
+            return Ref("name", obj.base, obj.attrs[:-1], line=obj.line, col=obj.col)
+    return None

@@ -292,6 +292,8 @@ class _PerRequest:
                 and not self._caches_result(m, sid)):
             for cid in scope.calls:
                 call = m.calls[cid]
+                if m.behind_cache(call, kept_on_objects=True):
+                    continue  # built when the cache the helper returns is empty, not per call
                 branch = self._branch(m, call)
                 if branch is _NEVER:
                     continue

@@ -57,7 +57,7 @@ class _Background:
         if fn is None:
             return None
         target = self.target(m, call.scope, fn)
-        if target is None:
+        if target is None or self._on_unrun_tasks(m, call):
             return None
         tm, tsid = target
         why = self.can_raise(tm, tsid)
@@ -346,6 +346,20 @@ class _Background:
             fix = ("take a `background_tasks: BackgroundTasks` parameter instead (FastAPI runs it after "
                    "the response), or pass it as `background=` to the response you return")
             yield _finding(m, call, "LG403", text, fix)
+
+    def _on_unrun_tasks(self, m: ModuleModel, call: Call) -> bool:
+        """`tasks.add_task(f)` on a `BackgroundTasks()` that LG403 reports: f never runs, so it
+        loses no error (phoenix `delete_dataset`); LG403 is the finding there."""
+        func = call.func
+        if func.kind != "name" or len(func.attrs) != 1:
+            return False
+        sid = _function_of(m, call.scope)
+        bindings = m.scopes[sid].bindings.get(func.base)
+        if not bindings or not all(b.kind == "assign" and isinstance(b.value, Ref) and b.value.kind == "call"
+                                   and self.project.callee(m, m.calls[b.value.base]).target == fw.BACKGROUND_TASKS
+                                   for b in bindings):
+            return False
+        return not self._handed_on(m, sid, func.base)
 
     def _handed_on(self, m: ModuleModel, sid: int, name: str) -> bool:
         scopes = (sid, *self._descendants(m, sid))
