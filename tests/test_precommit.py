@@ -43,7 +43,11 @@ def git(*args: str, cwd: Path) -> str:
 
 def test_hook_definition():
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    (hook,) = hooks
+    hook, fixing = hooks
+    assert fixing["id"] == "fastapi-lifeguard-fix"
+    assert fixing["entry"] == "fastapi-lifeguard check --fix"
+    assert fixing["require_serial"] is True and fixing["types"] == ["python"]
+    assert any(dep.startswith("libcst") for dep in fixing["additional_dependencies"])
     assert hook["id"] == "fastapi-lifeguard"
     assert hook["entry"] == "fastapi-lifeguard check"
     assert hook["language"] == "python"
@@ -90,8 +94,17 @@ def test_try_repo_reports_the_blocking_call(tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode == 1, output  # the hook failed because of the finding
     assert "fastapi-lifeguard" in output and "Failed" in output, output
-    assert "app.py:10:5: LG101 `time.sleep`" in output, output
+    assert "app.py:10:5: LG101 [*] `time.sleep`" in output, output
     assert "ok.py" not in output.split("Failed", 1)[1], output
     # The hook wrote its cache in the project, invisible to git.
     assert (project / ".lifeguard_cache" / ".gitignore").exists()
     assert ".lifeguard_cache" not in git("status", "--porcelain", "--untracked-files=all", cwd=project)
+
+    # The fixing variant writes the safe fix; pre-commit fails the run because a file changed.
+    fixed = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "fastapi-lifeguard-fix",
+                            "--all-files", "--verbose"], cwd=project, capture_output=True, text=True, env=env,
+                           timeout=540)
+    output = fixed.stdout + fixed.stderr
+    assert fixed.returncode == 1, output
+    assert "files were modified by this hook" in output, output
+    assert "    await asyncio.sleep(1)" in (project / "app.py").read_text(), output

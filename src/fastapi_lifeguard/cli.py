@@ -17,7 +17,7 @@ from . import __version__
 from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from .codes import BY_CODE, RULES, Rule, rule_url
 from .config import anchor, find_config, load_config
-from .output import FORMATS, locate
+from .output import FORMATS, display_path, locate
 from .runner import check_paths
 from .settings import ConfigError, Settings, check_codes, parse_version
 
@@ -79,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "current directory)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes (needs the `fix` extra: libcst)")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix, --diff or --fix-only: apply the unsafe fixes too (they change behaviour "
+                            "or dependencies; read the diff)")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them; exit 1 if any would be made")
+    check.add_argument("--fix-only", action="store_true", help="apply fixes and report nothing else (exit 0)")
+    check.add_argument("--show-fixes", action="store_true", help="list what --fix fixed, per file")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="write `# noqa: LGnnn` on every finding's line (merged with existing noqa comments)")
 
     rules = sub.add_parser("rules", help="list every rule: code, name, summary")
     rules.add_argument("--output-format", choices=["text", "json"], default="text")
@@ -170,15 +180,53 @@ def _check(args) -> int:
     jobs = args.jobs
     if jobs is None or jobs == 0:
         jobs = _cpus() if (jobs == 0 or _big(args.paths)) else 1
+    fixing = args.fix or args.fix_only or args.diff
+    if fixing and not _have_libcst():
+        print("fastapi-lifeguard: error: fixes need libcst: pip install 'fastapi-lifeguard[fix]'", file=sys.stderr)
+        return EXIT_ERROR
     progress = _Progress() if (not args.quiet and sys.stderr.isatty()) else None
-    try:
-        root = os.path.dirname(os.path.abspath(config_path)) if config_path else None
-        result = check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
-                             progress=progress, root=root)
-    finally:
-        if progress:
-            progress.clear()
-    items = locate(result.findings, result.lines)
+    root = os.path.dirname(os.path.abspath(config_path)) if config_path else None
+
+    def run(keep_models: bool = False):
+        try:
+            return check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
+                               progress=progress, root=root, keep_models=keep_models)
+        finally:
+            if progress:
+                progress.clear()
+
+    result = run(keep_models=fixing)
+    if args.add_noqa:
+        return _add_noqa(result)
+    fixed = 0
+    if fixing:
+        from .fixes.project import fix_files
+
+        files = fix_files(result.findings, result.models, settings, args.unsafe_fixes)
+        for file in files:
+            for finding, why in file.dropped:
+                print(f"fastapi-lifeguard: warning: {display_path(finding.path)}:{finding.line}: {finding.code} fix "
+                      f"not applied: {why}", file=sys.stderr)
+        changed = [f for f in files if f.changed]
+        fixed = sum(len(f.fixed) for f in changed)
+        if args.diff:
+            sys.stdout.write("".join(f.diff(display_path(f.path)) for f in changed))
+            if not args.quiet:
+                print(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+            return EXIT_FINDINGS if changed else EXIT_CLEAN
+        for file in changed:
+            file.write()
+        if args.show_fixes:
+            sys.stdout.write(_fixed_report(changed) if changed else "No fixes applied.\n")
+        if args.fix_only:
+            if not args.quiet:
+                print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+            return EXIT_CLEAN
+        if changed:
+            result = run()
+    items = locate(result.findings, result.lines, unsafe=args.unsafe_fixes)
+    if args.output_format in ("json", "json-lines", "sarif") and any(i.fixable or i.finding.fixer for i in items):
+        items = _with_edits(items)
     if args.statistics:
         text = _statistics(items, args.output_format)
     else:
@@ -196,11 +244,110 @@ def _check(args) -> int:
     else:
         sys.stdout.write(text)
     if not args.quiet and args.output_format in ("concise", "full") and sys.stderr.isatty():
-        n = len(items)
-        summary = f"Found {n} finding{'s' if n != 1 else ''} in {result.files} files" if n else \
-            f"All checks passed ({result.files} files)"
-        print(summary + (" (cached)" if result.cached else "") + ".", file=sys.stderr)
+        sys.stderr.write(summary(items, result.files, result.cached, fixed, args.unsafe_fixes))
     return EXIT_FINDINGS if items and not args.exit_zero else EXIT_CLEAN
+
+
+def summary(items, files: int, cached: bool = False, fixed: int = 0, unsafe: bool = False) -> str:
+    """The closing lines, ruff's way: how many findings, how many fixed, how many `--fix` would fix."""
+    from .fixes import kind
+
+    n = len(items)
+    if n or fixed:
+        text = f"Found {n + fixed} finding{'s' if n + fixed != 1 else ''} in {files} files"
+        if fixed:
+            text += f" ({fixed} fixed, {n} remaining)"
+    else:
+        text = f"All checks passed ({files} files)"
+    lines = [text + (" (cached)" if cached else "") + "."]
+    fixable = sum(1 for i in items if i.fixable)
+    hidden = 0 if unsafe else sum(1 for i in items if (k := kind(i.finding)) and k.applicability == "unsafe")
+    if fixable or hidden:
+        line = f"[*] {fixable} fixable with the `--fix` option"
+        if hidden:
+            line += f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option)"
+        lines.append(line + ".")
+    return "".join(line + "\n" for line in lines)
+
+
+def _have_libcst() -> bool:
+    try:
+        import libcst  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _with_edits(items):
+    """Each fixable finding's edits, for the JSON and SARIF formats (when libcst is installed)."""
+    import dataclasses
+
+    if not _have_libcst():
+        return items
+    from .fixes.engine import edits_for
+    from .runner import read
+
+    sources: dict[str, str | None] = {}
+    out = []
+    for i in items:
+        if not i.finding.fixer:
+            out.append(i)
+            continue
+        path = i.finding.path
+        if path not in sources:
+            try:
+                from .engine import decode
+
+                sources[path] = decode(read(path))
+            except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+                sources[path] = None
+        edits = edits_for(sources[path], i.finding) if sources[path] is not None else None
+        out.append(dataclasses.replace(i, edits=tuple(edits)) if edits else i)
+    return out
+
+
+def _fixed_report(files) -> str:
+    """ruff's `--show-fixes`: per file, how many of each code were fixed."""
+    out = [f"Fixed {sum(len(f.fixed) for f in files)} findings:\n"]
+    for file in files:
+        out.append(f"- {display_path(file.path)}:\n")
+        for code, count in sorted(Counter(f.code for f in file.fixed).items()):
+            name = BY_CODE[code].name if code in BY_CODE else ""
+            out.append(f"    {count} × {code} ({name})\n")
+    return "".join(out)
+
+
+def _add_noqa(result) -> int:
+    from .engine import decode
+    from .noqa import add_noqa
+    from .runner import read
+
+    by_file: dict[str, dict[int, set[str]]] = {}
+    for f in result.findings:
+        if f.code != "LG001":
+            by_file.setdefault(f.path, {}).setdefault(f.line, set()).add(f.code)
+    total = 0
+    for path, codes in sorted(by_file.items()):
+        data = read(path)
+        text = decode(data)
+        new, changed = add_noqa(text, codes)
+        if not changed:
+            continue
+        try:
+            compile(new, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            print(f"fastapi-lifeguard: warning: {display_path(path)}: noqa comments not added (the file would not "
+                  "compile)", file=sys.stderr)
+            continue
+        import tokenize
+        from io import BytesIO
+
+        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+        with open(path, "wb") as handle:
+            handle.write(new.encode(encoding))
+        total += changed
+    print(f"Added {total} noqa directive{'s' if total != 1 else ''}.", file=sys.stderr)
+    return EXIT_CLEAN
 
 
 def _statistics(items, output_format: str) -> str:

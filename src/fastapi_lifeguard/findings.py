@@ -16,3 +16,4 @@ class Finding:
     end_col: int = 0
     fix: str = ""  # how to fix it, also part of `message`
     chain: tuple[str, ...] = ()  # LG102: the calls from the coroutine down to the blocking call
+    fixer: str = ""  # the key of a mechanical fix in `fixes.FIXES` ("" = none); edits are made only on --fix

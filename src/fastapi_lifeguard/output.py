@@ -19,6 +19,8 @@ from xml.etree import ElementTree as ET
 from . import __version__
 from .codes import BY_CODE, RULES, Rule, rule_url
 from .findings import Finding
+from .fixes import applies
+from .fixes import kind as fix_kind
 
 TOOL = "fastapi-lifeguard"
 HOME = "https://github.com/fastapi-lifeguard/fastapi-lifeguard"
@@ -36,6 +38,8 @@ class Located:
     source_line: str
     end_line: int = 0  # 0: same line
     rel: str = ""  # relative to the repository root with "/" (SARIF, GitHub, GitLab); "" when outside it
+    fixable: bool = False  # `--fix` (with `--unsafe-fixes` if given) would fix it: `[*]` in the human formats
+    edits: tuple | None = None  # the fix's edits (fixes.engine.Edit), filled for the JSON and SARIF formats
 
     @property
     def line(self) -> int:
@@ -86,7 +90,8 @@ def _relative(path: str, root: str) -> str:
     return "" if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
-def locate(findings: Iterable[Finding], lines: dict[str, list[str]], root: str | None = None) -> list[Located]:
+def locate(findings: Iterable[Finding], lines: dict[str, list[str]], root: str | None = None,
+           unsafe: bool = False) -> list[Located]:
     """Findings with character columns, display and repository paths, sorted for output."""
     root = root or project_root()
     items = []
@@ -101,7 +106,8 @@ def locate(findings: Iterable[Finding], lines: dict[str, list[str]], root: str |
             end = column + 1
         if end_line == f.line and end <= column:
             end = column + 1
-        items.append(Located(f, display_path(f.path), column, end, text, end_line, _relative(f.path, root)))
+        items.append(Located(f, display_path(f.path), column, end, text, end_line, _relative(f.path, root),
+                             applies(f, unsafe)))
     items.sort(key=lambda i: (i.path, i.finding.line, i.column, i.finding.code, i.finding.message))
     return items
 
@@ -116,8 +122,12 @@ def _rule(code: str) -> Rule:
 
 # --- human formats ------------------------------------------------------------------------
 
+def _star(i: Located) -> str:
+    return "[*] " if i.fixable else ""
+
+
 def concise(items: list[Located]) -> str:
-    return "".join(f"{i.path}:{i.line}:{i.column}: {i.finding.code} {i.finding.message}\n" for i in items)
+    return "".join(f"{i.path}:{i.line}:{i.column}: {i.finding.code} {_star(i)}{i.finding.message}\n" for i in items)
 
 
 def full(items: list[Located]) -> str:
@@ -128,7 +138,7 @@ def full(items: list[Located]) -> str:
         rule = _rule(f.code)
         # The fix gets its own line below, so the header keeps only the diagnosis.
         message = f.message[: -len(f.fix) - 2] if f.fix and f.message.endswith(f"; {f.fix}") else f.message
-        out.append(f"{i.path}:{f.line}:{i.column}: {f.code} [{rule.name}] {message}\n")
+        out.append(f"{i.path}:{f.line}:{i.column}: {f.code} {_star(i)}[{rule.name}] {message}\n")
         if i.source_line:
             gutter = f"{f.line} | "
             shown = i.source_line.rstrip().expandtabs(8)
@@ -171,8 +181,21 @@ def _json_item(i: Located) -> dict:
         "location": {"row": f.line, "column": i.column},
         "end_location": {"row": i.last_line, "column": i.end_column},
         "url": rule_url(f.code),
-        "fix": None,
+        "fix": _json_fix(i),
         "noqa_row": f.line,
+    }
+
+
+def _json_fix(i: Located) -> dict | None:
+    """ruff's shape: `{applicability, message, edits: [{content, location, end_location}]}` (1-based columns)."""
+    k = fix_kind(i.finding)
+    if k is None or not i.edits:
+        return None
+    return {
+        "applicability": k.applicability,
+        "message": k.message,
+        "edits": [{"content": e.content, "location": {"row": e.line, "column": e.col + 1},
+                   "end_location": {"row": e.end_line, "column": e.end_col + 1}} for e in i.edits],
     }
 
 
@@ -251,6 +274,15 @@ def sarif(items: list[Located]) -> str:
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        k = fix_kind(f)
+        if k is not None and i.edits:
+            result["fixes"] = [{
+                "description": {"text": f"{k.message} ({k.applicability})"},
+                "artifactChanges": [{"artifactLocation": artifact, "replacements": [
+                    {"deletedRegion": {"startLine": e.line, "startColumn": e.col + 1,
+                                       "endLine": e.end_line, "endColumn": e.end_col + 1},
+                     "insertedContent": {"text": e.content}} for e in i.edits]}],
+            }]
         results.append(result)
     log = {
         "$schema": SARIF_SCHEMA,

@@ -31,6 +31,7 @@ class Result:
     files: int = 0
     cached: bool = False  # the whole result came from the cache
     parsed: int = 0  # files parsed and modelled in this run (the rest came from the cache)
+    models: list[ModuleModel] | None = None  # with keep_models (fixes re-check a file against them); never cached
 
 
 def _excluded(path: str, patterns: tuple[str, ...], inside: str | None = None) -> bool:
@@ -115,14 +116,15 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 def check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
-                progress: Progress | None = None, root: str | None = None) -> Result:
+                progress: Progress | None = None, root: str | None = None, keep_models: bool = False) -> Result:
     """Check `paths` as one project (the cycle collector pauses: the models are acyclic data)."""
     with gc_paused():
-        return _check_paths(paths, settings, jobs=jobs, cache_dir=cache_dir, progress=progress, root=root)
+        return _check_paths(paths, settings, jobs=jobs, cache_dir=cache_dir, progress=progress, root=root,
+                            keep_models=keep_models)
 
 
 def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
-                 progress: Progress | None = None, root: str | None = None) -> Result:
+                 progress: Progress | None = None, root: str | None = None, keep_models: bool = False) -> Result:
     """Check `paths` as one project.
 
     `jobs` > 1 parses and models files in that many worker processes; the project-wide
@@ -150,7 +152,7 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
         sources.append(source)
 
     key = None
-    if cache is not None:
+    if cache is not None and not keep_models:
         key = cache_mod.run_key([s.key or f"unreadable:{s.path}:{s.error}" for s in sources], settings.fingerprint())
         hit = cache.load_run(key)
         if isinstance(hit, Result):
@@ -186,6 +188,8 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
     result.findings = filter_findings(findings, settings, data_of, result.lines)
     if cache is not None and key is not None:
         cache.store_run(key, result)
+    if keep_models:
+        result.models = models
     return result
 
 

@@ -15,6 +15,7 @@ from ..catalogue.blocking import CATEGORIES, FILE_OPENERS, NETWORK_CATEGORIES, N
 from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
+from ..fixes import attach
 from ..model.project import Callee
 from ..model.records import Call, ModuleModel
 
@@ -206,8 +207,11 @@ class _Blocking:
         if hit is not None:
             code, shown, what, fix = hit
             if startup:
-                return self._finding(m, call, "LG105", f"{shown} ({what}) blocks the event loop in {where} while the app starts or stops", fix)
-            return self._finding(m, call, code, f"{shown} ({what}) blocks the event loop in {where}", fix)
+                found = self._finding(m, call, "LG105", f"{shown} ({what}) blocks the event loop in {where} while the app starts or stops", fix)
+            else:
+                found = self._finding(m, call, code, f"{shown} ({what}) blocks the event loop in {where}", fix)
+            return _with_fix(m, call, found, "asyncio-sleep" if callee.target == "time.sleep" else
+                             "to-thread" if code == "LG101" else "")
         reach = self.helper(callee, startup) if via_helpers else None
         if reach is not None:
             chain, what, fix, _always = reach
@@ -220,7 +224,8 @@ class _Blocking:
             fix = f"run it in a thread with `await asyncio.to_thread({name}, ...)`, or make it async: {fix}"
             code = "LG105" if startup else "LG102"
             tail = " while the app starts or stops" if startup else ""
-            return self._finding(m, call, code, f"sync `{name}()` reaches {what} in {where}{tail}: {path}", fix, chain=(f"{name}()", *chain))
+            found = self._finding(m, call, code, f"sync `{name}()` reaches {what} in {where}{tail}: {path}", fix, chain=(f"{name}()", *chain))
+            return _with_fix(m, call, found, "to-thread")
         return None
 
     def _called_not_passed(self, m: ModuleModel, call: Call, callee: Callee) -> Finding | None:
@@ -240,14 +245,34 @@ class _Blocking:
         if callee.module is not None:
             shown = shown.rsplit(".", 1)[-1]
         func = shown
-        return self._finding(
+        found = self._finding(
             m, call, "LG104",
             f"`{shown}(...)` is called on the event loop and only its result goes to the thread",
             f"pass the function and its arguments: `to_thread({func}, ...)`, or `functools.partial({func}, ...)`")
+        # Safe only when moving the arguments moves no work: they read names, call nothing.
+        pure = call.func.kind == "name" and all(_pure(ref) for ref in (*call.args, *call.kwargs.values()))
+        return attach(found, "pass-callable") if pure else found
 
     @staticmethod
     def _finding(m: ModuleModel, call: Call, code: str, text: str, fix: str, chain: tuple[str, ...] = ()) -> Finding:
         return Finding(m.path, call.line, call.col, code, f"{text}; {fix}", call.end_line, call.end_col, fix, chain)
+
+
+def _with_fix(m: ModuleModel, call: Call, found: Finding, fixer: str) -> Finding:
+    """`await` can replace a call written directly in an `async def` (not in a lambda or a sync handler)."""
+    scope = m.scopes[call.scope]
+    if not fixer or scope.kind != "def" or not scope.is_async or call.stmt == "with":
+        return found
+    return attach(found, fixer)
+
+
+def _pure(ref) -> bool:
+    if ref.kind in ("name", "const"):
+        return True
+    if ref.kind in ("sub", "binop", "seq", "dict"):
+        parts = [ref.base] if ref.kind in ("sub", "binop") else []
+        return all(_pure(r) for r in (*parts, *ref.items) if hasattr(r, "kind"))
+    return False
 
 
 def _unconditional(m: ModuleModel, call: Call) -> bool:

@@ -15,6 +15,7 @@ from typing import Iterator
 from ..catalogue import framework as fw
 from ..catalogue import lifecycle as lc
 from ..findings import Finding
+from ..fixes import attach
 from ..model.fastapi import LIFESPAN_MERGED_SINCE, HandlerRuns, Registration
 from ..model.ledger import Entry, Ledger, text
 from ..model.records import Call, ModuleModel, Ref
@@ -204,9 +205,10 @@ def _not_awaited(ledger: Ledger) -> Iterator[Finding]:
                     f"so it never runs and nothing is released")
             if scope.kind == "def" and scope.is_async:
                 fix = f"`await {shown}.{method}()`"
+                yield attach(_finding(m, call.line, call.col, "LG202", what, fix, call.end_line, call.end_col), "add-await")
             else:
                 fix = f"make the function `async def` and `await {shown}.{method}()`"
-            yield _finding(m, call.line, call.col, "LG202", what, fix, call.end_line, call.end_col)
+                yield _finding(m, call.line, call.col, "LG202", what, fix, call.end_line, call.end_col)
 
 
 # ---- LG203 / LG206 -------------------------------------------------------------------------------
@@ -231,11 +233,14 @@ def _handlers(analysis) -> Iterator[Finding]:
     version = analysis.settings.fastapi_version
     for r in fastapi.registrations:
         part = "before `yield`" if r.event == "startup" else "after `yield`"
+        app = fastapi.app_of(r.module, r.scope, r.receiver_ref)
+        # The handlers move into a lifespan next to the app's constructor: it must be in this module.
+        fixer = "lifespan" if app is not None and app.module is r.module else ""
         why = _never_runs(fastapi, r, version)
         if why is not None:
             what = f"{_registration_text(r)}: {_handler_name(r)} never runs, because {why}"
             fix = f"call it from the lifespan, {part}"
-            yield _finding(r.module, r.line, r.col, "LG203", what, fix, r.end_line, r.end_col)
+            yield attach(_finding(r.module, r.line, r.col, "LG203", what, fix, r.end_line, r.end_col), fixer)
         elif version is None or version >= LIFESPAN_MERGED_SINCE:
             found = fastapi.handler_runs(r, version)
             if found is not None and found.runs >= 2:
@@ -253,7 +258,7 @@ def _handlers(analysis) -> Iterator[Finding]:
                                        f"(FastAPI 0.133+ installs Starlette 1.x)")
             else:
                 what += ", and fails with AttributeError on Starlette 1.0 and later (FastAPI 0.133+)"
-        yield _finding(r.module, r.line, r.col, code, what, fix, r.end_line, r.end_col)
+        yield attach(_finding(r.module, r.line, r.col, code, what, fix, r.end_line, r.end_col), fixer)
 
 
 def _on_app_itself(fastapi, r: Registration) -> bool:
@@ -355,7 +360,7 @@ def _cached_coroutines(analysis) -> Iterator[Finding]:
             what = (f"`@{short}` on `async def {scope.name}` caches the coroutine object, not its result: "
                     f"the second call gets an already-awaited coroutine and `await` raises RuntimeError")
             fix = "use `async_lru.alru_cache`, or cache the awaited value yourself"
-            yield _finding(m, dec.line, dec.col, "LG207", what, fix)
+            yield attach(_finding(m, dec.line, dec.col, "LG207", what, fix), "alru-cache")
 
 
 # ---- LG208 ---------------------------------------------------------------------------------------
@@ -375,7 +380,10 @@ def _sync_lifespans(analysis) -> Iterator[Finding]:
         what = (f"`lifespan={text(ref) if ref.kind == 'name' else name}` is a `@contextmanager` "
                 f"({_at(m.path, m.scopes[sid].line)}): startup fails with TypeError")
         fix = f"decorate `{name}` with `@asynccontextmanager` and make it `async def`"
-        yield _finding(app.module, ref.line or app.call.line, ref.col if ref.line else app.call.col, "LG208", what, fix)
+        found = _finding(app.module, ref.line or app.call.line, ref.col if ref.line else app.call.col, "LG208", what, fix)
+        # The function is rewritten where it is defined: the same module, named directly.
+        same = m is app.module and ref.kind == "name" and not ref.attrs and m.scopes[sid].parent == 0
+        yield attach(found, "async-lifespan") if same else found
 
 
 # ---- LG209 ---------------------------------------------------------------------------------------

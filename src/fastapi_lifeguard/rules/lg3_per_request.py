@@ -556,7 +556,11 @@ class _Shared:
             callee = self.analysis.project.callee(m, call)
             resource = self.ledger.resource_of_call(m, call)
             hit = lookup(self.table, callee.target) if callee.module is None else None
-            if resource is None and hit is None:
+            if hit is None and resource is not None and lookup(self.table, resource.factory) is not None:
+                hit = lookup(self.table, resource.factory)  # a project helper that returns one
+            if hit is None:
+                # Tasks, thread pools, schedulers and exit stacks are lifecycle resources (LG201)
+                # but not the clients, pools, engines and models a test swaps for a fake.
                 result = None
                 break
             if result is None:

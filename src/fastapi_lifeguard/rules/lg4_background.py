@@ -18,6 +18,7 @@ from ..catalogue.background import (ABSTRACT_DECORATORS, ABSTRACT_RAISES, LOG_ME
 from ..catalogue.clients import is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
+from ..fixes import attach
 from ..model.fastapi import BackgroundUse
 from ..model.records import Call, ModuleModel, Param, Ref, Scope
 
@@ -26,6 +27,7 @@ CODES = ("LG401", "LG402", "LG403")
 # FastAPI ran yield-dependency exit code before background tasks in these versions (SPEC §2).
 EARLY_EXIT_VERSIONS = ((0, 106), (0, 117))
 
+_GUARD_FIX_MAX_LINES = 40
 _GUARD_FIX = ("catch and log inside the task (`try: ... except Exception: logger.exception(...)`), "
               "or decorate it with a guard listed in background-task-guards")
 
@@ -67,7 +69,14 @@ class _Background:
         text = (f"background task {name} can raise outside any `try` that handles `Exception` ({why}): "
                 f"it runs after the response, so the error only reaches the server log and the later "
                 f"tasks of this request are skipped")
-        return _finding(m, call, "LG401", text, _GUARD_FIX)
+        found = _finding(m, call, "LG401", text, _GUARD_FIX)
+        # The fix wraps the body where the task is defined: a module-level function of this module,
+        # short enough that re-indenting it makes a patch a reviewer reads (open-webui's 140-line
+        # upload handler became a 290-line diff).
+        task = tm.scopes[tsid]
+        here = (tm is m and fn.kind == "name" and not fn.attrs and task.kind == "def" and task.parent == 0
+                and task.end_line - task.line <= _GUARD_FIX_MAX_LINES)
+        return attach(found, "guard-task") if here else found
 
     def target(self, m: ModuleModel, sid: int, ref: Ref, depth: int = 0) -> tuple[ModuleModel, int] | None:
         """The project function (or lambda) a task runs; None for library or unknown callables."""
