@@ -211,9 +211,11 @@ class FastAPIModel:
         return id(m) not in self.server_modules() or self._only_sync_wrapped(m, sid)
 
     def server_modules(self) -> set[int]:
-        """The modules that define an entry point and every analysed module they import,
-        transitively (`import x`, `from x import *`, `from . import y`; importing `a.b` runs
-        `a` too): one pass over the import graph."""
+        """The modules that define an entry point and every analysed module they name in an
+        import, transitively (`import x`, `from x import *`, `from . import y`): one pass over
+        the import graph. A parent package whose `__init__` runs only because a submodule is
+        imported is not followed: its re-exports (xinference's `client/__init__.py` importing
+        the async REST client) are not what the server uses."""
         if self._server_modules is None:
             by_name = self.project.by_name
             seen = {id(a.module) for a in self.apps}
@@ -222,12 +224,10 @@ class FastAPIModel:
             while queue:
                 m = queue.pop()
                 for dotted in m.imports:
-                    parts = dotted.split(".")
-                    for cut in range(1, len(parts) + 1):
-                        dep = by_name.get(".".join(parts[:cut]))
-                        if dep is not None and id(dep) not in seen:
-                            seen.add(id(dep))
-                            queue.append(dep)
+                    dep = by_name.get(dotted)
+                    if dep is not None and id(dep) not in seen:
+                        seen.add(id(dep))
+                        queue.append(dep)
             self._server_modules = seen
         return self._server_modules
 
