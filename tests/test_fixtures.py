@@ -95,7 +95,7 @@ def _noqa_copy(src_root: str, dst_root: str) -> list[str]:
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         with open(fixture.path, encoding="utf-8") as handle:
             text = handle.read()
-        text = re.sub(r"#\s*(?:error|project):\s*(LG\d{3}(?:\s*,\s*LG\d{3})*)", r"# noqa: \1", text)
+        text = re.sub(r"#\s*(?:error|project|alone):\s*(LG\d{3}(?:\s*,\s*LG\d{3})*)", r"# noqa: \1", text)
         with open(dst, "w", encoding="utf-8") as handle:
             handle.write(text)
         written.append(dst)
