@@ -232,9 +232,12 @@ class FastAPIModel:
         return self._server_modules
 
     def _only_sync_wrapped(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
-        """Every caller is a plain `def` off the loop (a sync wrapper that runs the coroutine
-        in a loop of its own), or a coroutine only such wrappers reach; nobody seen calling
-        it is not enough (it may be anybody's)."""
+        """Is every call seen to reach this coroutine made by a sync wrapper that runs it in a
+        loop of its own: handed to a loop runner (`loop.run_until_complete(aexport_data())`),
+        made in a plain `def` off the loop that returns no value (so it cannot hand the
+        coroutine back to a caller that awaits it on the server's loop: litellm's
+        `return self.afile_content(...)` when `_is_async`), or made in a coroutine that only
+        such wrappers reach? Nobody seen calling it is not enough (it may be anybody's)."""
         key = (id(m), sid)
         found = self._sync_wrapped.get(key)
         if found is not None:
@@ -242,13 +245,21 @@ class FastAPIModel:
         if depth > _MAX_CALLER_DEPTH:
             return False
         self._sync_wrapped[key] = False  # cycles: not wrapped through themselves
-        callers = self.callers().get(key, [])
-        result = bool(callers) and all(
-            cm.scopes[csid].kind == "def" and not self.contexts_of(cm, csid)
-            and (not self.on_loop(cm, csid) or self._only_sync_wrapped(cm, csid, depth + 1))
-            for cm, csid in callers)
+        sites = self._sites(key)
+        result = bool(sites) and all(self._wrapper_site(cm, call, depth) for cm, call in sites)
         self._sync_wrapped[key] = result
         return result
+
+    def _wrapper_site(self, m: ModuleModel, call: Call, depth: int) -> bool:
+        if self._starts_loop(m, call):
+            return True
+        fid = _function_of(m, call.scope)
+        scope = m.scopes[fid]
+        if scope.kind != "def" or self.contexts_of(m, fid):
+            return False
+        if self.on_loop(m, fid):
+            return self._only_sync_wrapped(m, fid, depth + 1)
+        return all(r.kind == "const" and r.base is None for r in scope.returns)
 
     def has_entry_point(self) -> bool:
         """Is there an entry point among the modules analysed (an app, a router, a route, a
