@@ -218,6 +218,16 @@ class FastAPIModel:
         the async REST client) are not what the server uses."""
         if self._server_modules is None:
             by_name = self.project.by_name
+            # A module under a folder without `__init__.py` (litellm's `llms/bedrock/files/`)
+            # gets no full dotted name; match an import against the tail of its path instead
+            # (every module sharing that tail counts: the closure only ever grows).
+            by_tail: dict[str, list[ModuleModel]] = {}
+            for mod in self.project.modules:
+                parts = os.path.splitext(os.path.normpath(mod.path))[0].split(os.sep)
+                if parts[-1] == "__init__":
+                    parts.pop()
+                for cut in range(max(0, len(parts) - 8), len(parts)):
+                    by_tail.setdefault(".".join(parts[cut:]), []).append(mod)
             seen = {id(a.module) for a in self.apps}
             seen |= {key[0] for key in self.contexts}
             queue = [m for m in self.project.modules if id(m) in seen]
@@ -225,9 +235,10 @@ class FastAPIModel:
                 m = queue.pop()
                 for dotted in m.imports:
                     dep = by_name.get(dotted)
-                    if dep is not None and id(dep) not in seen:
-                        seen.add(id(dep))
-                        queue.append(dep)
+                    for dep in [dep] if dep is not None else by_tail.get(dotted, ()):
+                        if id(dep) not in seen:
+                            seen.add(id(dep))
+                            queue.append(dep)
             self._server_modules = seen
         return self._server_modules
 
