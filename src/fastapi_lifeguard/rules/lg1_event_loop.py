@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ..catalogue import framework as fw
 from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH, SINGLE_FILE_IO
-from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
+from ..catalogue.libraries import wording
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.project import Callee
@@ -27,10 +27,6 @@ MAX_HELPER_DEPTH = 3
 # A safety valve for the recursion itself: a generated 1,000-function chain exhausted the
 # recursion limit. Well above MAX_HELPER_DEPTH so memoised answers stay right.
 _MAX_CHAIN = 50
-
-_CLIENT_FIX = ("use the async client (AsyncSession, httpx.AsyncClient, redis.asyncio, motor, ...) "
-               "or make the function a plain `def` so FastAPI runs it in the threadpool")
-
 
 def check(analysis) -> Iterator[Finding]:
     finder = _Blocking(analysis)
@@ -64,16 +60,17 @@ class _Blocking:
         self.project = analysis.project
         self._reach: dict[tuple[int, int, bool], tuple[tuple[str, ...], str, str] | None] = {}
 
-    # A blocking call as (label, what, fix), or None.
-    def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str] | None:
+    # A blocking call as (code, shown, parenthesis, noun, fix), or None.
+    def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str, str] | None:
         entry = self.analysis.blocking_entry(callee.target)
         if entry is not None and callee.module is None and not self._returns_at_once(m, call, callee.target):
-            return "LG101", f"`{_display(callee)}`", entry[0], entry[1]
+            return ("LG101", f"`{_display(callee)}`", *entry)
         t, method = callee.recv_type, callee.method
         if t is not None and method is not None:
-            io = (method in NESTED_IO_METHODS) if (callee.nested and t in NESTED_RESOURCE_CLIENTS) else is_io_method(t, method)
-            if io:
-                return "LG103", f"`{_receiver_text(call)}.{method}()`", f"an I/O call on a sync `{t.rsplit('.', 1)[-1]}`", _CLIENT_FIX
+            client = self.project.library.clients.get(t)
+            blocks = client.io(method) if client is not None else None
+            if blocks is not None:
+                return ("LG103", f"`{_receiver_text(call)}.{method}()`", *wording(client, blocks))
         return None
 
     def _returns_at_once(self, m: ModuleModel, call: Call, target: str | None) -> bool:
@@ -123,7 +120,7 @@ class _Blocking:
                     # token file only for `oidc/azure/...` secrets): the request rarely takes it.
                     continue
                 if hit is not None:
-                    result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3])
+                    result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[3], hit[4])
                     break
                 deeper = self.helper(inner, startup, depth + 1)
                 if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
@@ -187,7 +184,7 @@ class _Blocking:
         if hit is not None and startup and callee.target in SINGLE_FILE_IO:
             return None  # one local file while the app starts: settings, manifests, markers
         if hit is not None:
-            code, shown, what, fix = hit
+            code, shown, what, _noun, fix = hit
             if startup:
                 return self._finding(m, call, "LG105", f"{shown} ({what}) blocks the event loop in {where} while the app starts or stops", fix)
             return self._finding(m, call, code, f"{shown} ({what}) blocks the event loop in {where}", fix)
