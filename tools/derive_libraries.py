@@ -62,7 +62,8 @@ OUTPUT = os.path.join(ROOT, "src", "fastapi_lifeguard", "catalogue", "libraries"
 CACHE = os.environ.get("LIFEGUARD_DERIVE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "fastapi-lifeguard-derive")
 # One platform for every binary wheel, so the files (and their hashes) do not depend on the
 # machine that runs the command. Pure-Python wheels are the same everywhere.
-PLATFORM = ["--python-version", "3.12", "--implementation", "cp", "--platform", "manylinux_2_28_x86_64"]
+PLATFORM = ["--python-version", "3.12", "--implementation", "cp", "--platform", "manylinux_2_28_x86_64",
+            "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64"]
 
 # ---- primitives that block, by canonical dotted name ---------------------------------------
 # The call graph ends in these. Names of pinned distributions (requests, httpx, urllib3) are
@@ -232,6 +233,7 @@ class Module:
     assigns: dict[str, ast.expr] = field(default_factory=dict)  # module-level name = expr
     exports: list[str] | None = None  # __all__
     lazy: dict[str, str] = field(default_factory=dict)  # lazily exported name -> module
+    star: list[str] = field(default_factory=list)  # `from .main import *` at module level
 
 
 def _module_name(rel: str) -> tuple[str, bool]:
@@ -334,6 +336,8 @@ class Index:
                 for alias in node.names:
                     if alias.name != "*":
                         module.imports.setdefault(alias.asname or alias.name, f"{base}.{alias.name}")
+                    elif node.col_offset == 0:
+                        module.star.append(base)
         for node in module.tree.body:
             self._read_top(module, node)
         for node in module.tree.body:
@@ -430,12 +434,17 @@ class Index:
         if head in module.assigns:
             value = module.assigns[head]
             if isinstance(value, (ast.Name, ast.Attribute)):  # `Client = SyncClient`
-                target = self.expr_name(module, value)
+                target = self.expr_name(module, value, depth + 1)
                 if target and target != dotted:
                     return self.canonical(".".join([target, *rest[1:]]), depth + 1)
+            return dotted
+        for star in module.star:  # litellm: `from .main import *`
+            source = self.modules.get(star)
+            if source is not None and (head in source.defs or head in source.imports or head in source.assigns):
+                return self.canonical(".".join([star, *rest]), depth + 1)
         return dotted
 
-    def expr_name(self, module: Module, expr) -> str:
+    def expr_name(self, module: Module, expr, depth: int = 0) -> str:
         """The canonical dotted name of a Name/Attribute chain in module scope, or ''."""
         parts = []
         while isinstance(expr, ast.Attribute):
@@ -454,7 +463,7 @@ class Index:
             base = f"builtins.{head}"
         else:
             return ""
-        return self.canonical(".".join([base, *reversed(parts)]))
+        return self.canonical(".".join([base, *reversed(parts)]), depth)
 
     def mro(self, klass: Klass) -> list[Klass | str]:
         """The class, its package bases depth first, and external bases as names."""
@@ -747,6 +756,7 @@ class Reach:
         self.direct: dict[tuple, tuple[int, str]] = {}
         self.mask: dict[tuple, int] = {}
         self.witness: dict[tuple, str] = {}
+        self.sink_names: dict[tuple, str] = {}  # (node, category) -> the primitive it calls
 
     def node(self, context: Klass | None, func: Func) -> tuple:
         return (context.qual if context else "", func.qual)
@@ -762,12 +772,14 @@ class Reach:
                 continue
             func = self.index.funcs[key[1]]
             context = self._context_class(key) or func.owner
-            out, mask, why = self._scan(context, func)
+            out, mask, why, names = self._scan(context, func)
+            for cat, name in names.items():
+                self.sink_names[(key, cat)] = name
             self.edges[key] = out
             self.direct[key] = (mask, why)
             todo.extend(k for k in out if k not in self.edges)
 
-    def _scan(self, context: Klass | None, func: Func) -> tuple[list[tuple], int, str]:
+    def _scan(self, context: Klass | None, func: Func) -> tuple[list[tuple], int, str, dict[str, str]]:
         """Edges and direct sinks of one function body, `self` bound to `context`."""
         bound = func if context is func.owner or context is None else _rebind(func, context)
         local: dict[str, str] = {}
@@ -784,6 +796,7 @@ class Reach:
                             local[item.optional_vars.id] = t
         out: list[tuple] = []
         mask, why = 0, ""
+        names: dict[str, str] = {}
         for node in _own_nodes(func.node):
             targets = []
             if isinstance(node, ast.Call):
@@ -807,6 +820,7 @@ class Reach:
                     if name in self.sinks:
                         mask |= _BIT[self.sinks[name]]
                         why = why or name
+                        names.setdefault(self.sinks[name], name)
                     continue
                 if isinstance(target, Func):
                     if target.is_async:
@@ -823,7 +837,8 @@ class Reach:
                 if cat:
                     mask |= _BIT[cat]
                     why = why or target
-        return out, mask, why
+                    names.setdefault(cat, target)
+        return out, mask, why, names
 
     def solve(self) -> None:
         """Propagate sink bits backwards until nothing changes (bounded by the graph)."""
@@ -853,17 +868,18 @@ class Reach:
                 return cat
         return ""
 
-    def path(self, key: tuple, limit: int = 4) -> str:
-        """A readable call chain from `key` down to the primitive, for `why`."""
+    def path(self, key: tuple, category: str = "", limit: int = 4) -> str:
+        """A readable call chain from `key` down to the primitive of `category`, for `why`."""
+        want = _BIT[category] if category else -1
         steps = []
         seen = set()
         while key in self.edges and key not in seen and len(steps) < limit:
             seen.add(key)
             direct, why = self.direct[key]
-            if direct:
-                steps.append(why)
+            if direct & want:
+                steps.append(self.sink_names.get((key, category), why))
                 return " -> ".join(steps)
-            nxt = next((o for o in self.edges[key] if self.mask.get(o, 0)), None)
+            nxt = next((o for o in self.edges[key] if self.mask.get(o, 0) & want), None)
             if nxt is None:
                 break
             steps.append(_short(nxt[1]))
@@ -904,6 +920,8 @@ class Deriver:
         self.public: dict[str, str] = {}  # definition -> public name
         self.aliases: dict[str, set[str]] = defaultdict(set)
         self.dist_of: dict[str, str] = {}
+        self.bound: dict[str, Klass] = {}  # method exported as a module function -> its instance's class
+        self._last: dict[str, list[tuple[str, str]]] | None = None
 
     # the public surface
     def surface(self) -> None:
@@ -918,7 +936,9 @@ class Deriver:
                 for name in self._public_names(module):
                     target = self.index.canonical(f"{mod_name}.{name}")
                     if target not in self.index.classes and target not in self.index.funcs:
-                        continue
+                        target = self._bound_alias(target)
+                        if not target:
+                            continue
                     if self.index.modules[self.index.split(target)[0].name].dist != pin.name:
                         continue  # re-exported from another distribution: that one names it
                     public = f"{mod_name}.{name}"
@@ -935,11 +955,37 @@ class Deriver:
                 self.aliases[target].add(target)
             self.aliases[target].discard(public)
 
+    def _bound_alias(self, dotted: str) -> str:
+        """`chat = _client.chat` beside `_client = Client()` at module level (ollama): the
+        module function is the method of a default instance."""
+        module, rest = self.index.split(dotted)
+        if module is None or len(rest) != 1:
+            return ""
+        value = module.assigns.get(rest[0])
+        if not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)):
+            return ""
+        made = module.assigns.get(value.value.id)
+        if not isinstance(made, ast.Call):
+            return ""
+        klass = self.index.classes.get(self.index.expr_name(module, made.func))
+        method = self.index.lookup(klass, value.attr) if klass else None
+        if not isinstance(method, Func):
+            return ""
+        self.bound[method.qual] = klass
+        return method.qual
+
     def _public_names(self, module: Module) -> list[str]:
+        # `__all__` is often incomplete (ollama's `chat = _client.chat` is not in it): what the
+        # module defines or assigns at top level is public too; imports only through `__all__`
+        names = [*module.defs, *module.assigns, *module.lazy]
         if module.exports is not None:
-            names = module.exports
+            names += module.exports
         else:
-            names = [*module.defs, *module.imports, *module.lazy]
+            names += [*module.imports]
+            for star in module.star:
+                target = self.index.modules.get(star)
+                if target is not None:
+                    names += target.exports if target.exports is not None else [*target.defs, *target.assigns]
         return sorted({n for n in names if not n.startswith("_")})
 
     def _classes_for_surface(self) -> list[Klass]:
@@ -958,7 +1004,7 @@ class Deriver:
         roots = []
         for qual in sorted(self.public):
             if qual in self.index.funcs:
-                roots.append(self.reach.node(None, self.index.funcs[qual]))
+                roots.append(self.reach.node(self.bound.get(qual), self.index.funcs[qual]))
             else:
                 klass = self.index.classes[qual]
                 for f in self._methods(klass).values():
@@ -973,7 +1019,32 @@ class Deriver:
             record = self._function(qual) if qual in self.index.funcs else self._class(self.index.classes[qual])
             if record:
                 records.append(record)
+            if qual in self.index.classes:
+                records += self._class_functions(self.index.classes[qual])
         return sorted(records, key=lambda r: r["name"])
+
+    def _class_functions(self, klass: Klass) -> list[dict]:
+        """Classmethods and staticmethods that block, spelled `Class.method` as user code calls
+        them (`stripe.PaymentIntent.create(...)`, `resend.Emails.send(...)`)."""
+        out = []
+        methods = self._methods(klass)
+        public = self._name(klass.qual)
+        for name, f in sorted(methods.items()):
+            if name.startswith("_") or f.is_async or f.kind not in ("classmethod", "staticmethod"):
+                continue
+            key = self.reach.node(klass, f)
+            blocks = self.reach.category(key)
+            if not blocks:
+                continue
+            record = {"name": f"{public}.{name}", "dist": self.dist_of[klass.qual], "kind": "function", "blocks": blocks}
+            evidence = [f"{name} -> {self.reach.path(key, blocks)}"]
+            twin = next((t for t in _twin_names(name) if t in methods and methods[t].is_async), "")
+            if twin:
+                record["async_alt"] = f"{public}.{twin}"
+                evidence.insert(0, f"twin {twin}")
+            record["why"] = "; ".join(evidence)[:300]
+            out.append(record)
+        return out
 
     def _name(self, qual: str) -> str:
         return self.public.get(qual, qual)
@@ -982,7 +1053,7 @@ class Deriver:
         func = self.index.funcs[qual]
         if func.is_async:
             return None
-        key = self.reach.node(None, func)
+        key = self.reach.node(self.bound.get(qual), func)
         blocks = self.reach.category(key)
         record = self._base(qual, "function")
         returns = self.typer.returns(func)
@@ -993,7 +1064,7 @@ class Deriver:
         evidence = []
         if blocks:
             record["blocks"] = blocks
-            evidence.append(f"{func.node.name} -> {self.reach.path(key)}")
+            evidence.append(f"{func.node.name} -> {self.reach.path(key, blocks)}")
         twin = self._function_twin(func)
         if twin:
             record["async_alt"] = twin
@@ -1013,9 +1084,16 @@ class Deriver:
                 return public
         return ""
 
+    def _by_last(self, last: str) -> list[tuple[str, str]]:
+        if self._last is None:
+            self._last = defaultdict(list)
+            for qual, public in sorted(self.public.items()):
+                self._last[public.rsplit(".", 1)[-1]].append((qual, public))
+        return self._last.get(last, [])
+
     def _find_public(self, twin: str, func: Func) -> str:
         top = func.module.name.split(".")[0]
-        for qual, public in self.public.items():
+        for qual, public in self._by_last(twin):
             if public.rsplit(".", 1)[-1] == twin and qual.split(".")[0] == top and qual in self.index.funcs and self.index.funcs[qual].is_async:
                 return public
         return ""
@@ -1035,8 +1113,8 @@ class Deriver:
             target = module.defs.get(c)
             if isinstance(target, Klass):
                 return target
-        for qual, public in self.public.items():
-            if qual in self.index.classes and public.rsplit(".", 1)[-1] in candidates and qual.split(".")[0] == klass.qual.split(".")[0]:
+        for qual, public in (item for c in candidates for item in self._by_last(c)):
+            if qual in self.index.classes and qual.split(".")[0] == klass.qual.split(".")[0]:
                 return self.index.classes[qual]
         # an `.aio` namespace: google.cloud.x.aio.Client, azure.storage.blob.aio.BlobServiceClient
         public = self._name(klass.qual)
@@ -1094,7 +1172,7 @@ class Deriver:
             if cat:
                 io[name] = cat
                 if len(evidence) < 2 and not evidence or (len(evidence) < 2 and cat != "network" and all(cat not in e for e in evidence)):
-                    evidence.append(f"{name} -> {self.reach.path(self.reach.node(klass, f))} ({cat})")
+                    evidence.append(f"{name} -> {self.reach.path(self.reach.node(klass, f), cat)} ({cat})")
         return io, twins, evidence
 
     def _class(self, klass: Klass) -> dict | None:
@@ -1115,7 +1193,7 @@ class Deriver:
         init = self.index.lookup(klass, "__init__")
         if isinstance(init, Func) and self.reach.category(self.reach.node(klass, init)) == "network":
             record["connects"] = True
-            evidence.append(f"__init__ -> {self.reach.path(self.reach.node(klass, init))}")
+            evidence.append(f"__init__ -> {self.reach.path(self.reach.node(klass, init), 'network')}")
         merged = dict(io)
         for m, c in nested.items():
             merged.setdefault(m, c)
@@ -1236,7 +1314,7 @@ def record_hashes(path: str, hashes: dict[str, str]) -> None:
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     for name, digest in hashes.items():
-        text = re.sub(rf'(\nname = "{re.escape(name)}"[^\n]*\nversion = "[^"]+"\n)(?!sha256)', rf'\1sha256 = "{digest}"\n', text)
+        text = re.sub(rf'(\nname = "{re.escape(name)}"[^\n]*\nversion = "[^"]+"[^\n]*\n)(?!sha256)', rf'\1sha256 = "{digest}"\n', text)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
 
