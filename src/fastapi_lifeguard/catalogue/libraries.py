@@ -90,7 +90,8 @@ class Record:
         if owner.startswith("*"):
             return self.dist
         parts = owner.split(".")
-        cut = next((i for i, p in enumerate(parts) if p[:1].isupper()), len(parts))
+        last = len(parts) - 1 if self.kind == "class" else len(parts)  # `socket.socket` is a class too
+        cut = next((i for i, p in enumerate(parts) if p[:1].isupper()), last)
         module = ".".join(parts[:cut])
         classes = ".".join(parts[cut:])
         if module == "builtins":
@@ -305,7 +306,7 @@ def wording(record: Record, blocks: str) -> tuple[str, str, str]:
     if label == word:  # `subprocess.run` (subprocess), not (subprocess, subprocess)
         label = ""
     alt = record.async_alt
-    if alt:
+    if alt and blocks != "cpu":  # CPU-bound work stays CPU-bound in an async twin: a thread it is
         if "." not in alt:  # a method on the same object: `ainvoke`
             shown = f".{alt}()"
         elif alt.rsplit(".", 1)[-1][:1].isupper() and alt.split(".", 1)[0] == record.name.split(".", 1)[0]:
