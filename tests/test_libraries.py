@@ -209,3 +209,18 @@ def test_model_is_loaded_lazily():
             "print(shipped.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "0", out.stderr
+
+
+def test_libraries_command_lists_the_model(tmp_path, monkeypatch, capsys):
+    from fastapi_lifeguard.cli import main
+
+    project = _project(tmp_path)
+    monkeypatch.chdir(project)
+    assert main(["libraries", "acme"]) == 0
+    out = capsys.readouterr().out
+    assert "acme.Client (class, ?): io_methods fetch (network); pool sdk; async_alt acme.AsyncClient" in out
+    assert main(["libraries", "--isolated", "acme"]) == 0
+    assert capsys.readouterr().out.startswith("0 records")
+    assert main(["libraries", "--output-format", "json", "hashlib.pbkdf2"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["blocks"] for r in data["records"]] == ["cpu"]

@@ -45,6 +45,9 @@ BLOCKS: dict[str, tuple[str, str, str]] = {
               "load it once in the lifespan (`await asyncio.to_thread(...)`) and keep it on `app.state`"),
     "console": ("console input", "console input", "remove it from server code"),
 }
+# Attribute namespaces that hold a client's async twin (`client.aio.models.generate_content`,
+# google-genai, grpc, azure): a chain through one is not the sync client's I/O.
+ASYNC_NAMESPACES = frozenset({"aio"})
 POOLS = frozenset({"http", "pool", "engine", "connection", "cache", "mongo", "search", "sdk", "queue", "model"})
 KINDS = frozenset({"class", "function"})
 
@@ -80,7 +83,10 @@ class Record:
     def io(self, method: str) -> str | None:
         """Why calling `method` on an object of this class blocks, or None."""
         hit = self.io_methods.get(method)
-        if hit is None and not method.startswith("_") and method not in self.non_io_methods:
+        if (hit is None and not method.startswith(("_", "async_")) and not method.endswith("_async")
+                and method not in self.non_io_methods and method != self.async_alt):
+            # "*": every public method but the listed ones and the coroutine twins (`x_async`,
+            # `async_x`, the record's own `async_alt` method), which return at once unawaited.
             hit = self.io_methods.get("*")
         return hit
 
@@ -315,3 +321,13 @@ def wording(record: Record, blocks: str) -> tuple[str, str, str]:
             shown = alt
         fix = f"use `{shown}` and `await` it"
     return (f"{label}, {word}" if label else word), (f"{noun} ({label})" if label else noun), fix
+
+
+def describe(record: Record) -> dict:
+    """A record as the data files spell it (empty keys left out): `fastapi-lifeguard libraries`."""
+    out: dict = {}
+    for key in _KEYS:
+        value = getattr(record, key)
+        if key == "kind" or value not in ("", (), frozenset(), {}, False):
+            out[key] = sorted(value) if isinstance(value, frozenset) else list(value) if isinstance(value, tuple) else value
+    return out
