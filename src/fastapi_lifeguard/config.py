@@ -106,8 +106,11 @@ def anchor(settings: Settings, directory: str) -> Settings:
 @lru_cache(maxsize=256)
 def _project_libraries(directory: str) -> tuple:
     path = find_config([directory])
-    if path is None:
-        return ()
+    return _libraries_in(path) if path is not None else ()
+
+
+@lru_cache(maxsize=16)
+def _libraries_in(path: str) -> tuple:
     section = _read(path).get("tool", {}).get(SECTION, {})
     if not isinstance(section, dict) or "libraries" not in section:
         return ()
