@@ -45,6 +45,9 @@ BLOCKS: dict[str, tuple[str, str, str]] = {
               "load it once in the lifespan (`await asyncio.to_thread(...)`) and keep it on `app.state`"),
     "console": ("console input", "console input", "remove it from server code"),
 }
+# Attribute namespaces that hold a client's async twin (`client.aio.models.generate_content`,
+# google-genai, grpc, azure): a chain through one is not the sync client's I/O.
+ASYNC_NAMESPACES = frozenset({"aio"})
 POOLS = frozenset({"http", "pool", "engine", "connection", "cache", "mongo", "search", "sdk", "queue", "model"})
 KINDS = frozenset({"class", "function"})
 
@@ -80,7 +83,10 @@ class Record:
     def io(self, method: str) -> str | None:
         """Why calling `method` on an object of this class blocks, or None."""
         hit = self.io_methods.get(method)
-        if hit is None and not method.startswith("_") and method not in self.non_io_methods:
+        if (hit is None and not method.startswith(("_", "async_")) and not method.endswith("_async")
+                and method not in self.non_io_methods and method != self.async_alt):
+            # "*": every public method but the listed ones and the coroutine twins (`x_async`,
+            # `async_x`, the record's own `async_alt` method), which return at once unawaited.
             hit = self.io_methods.get("*")
         return hit
 
@@ -90,7 +96,8 @@ class Record:
         if owner.startswith("*"):
             return self.dist
         parts = owner.split(".")
-        cut = next((i for i, p in enumerate(parts) if p[:1].isupper()), len(parts))
+        last = len(parts) - 1 if self.kind == "class" else len(parts)  # `socket.socket` is a class too
+        cut = next((i for i, p in enumerate(parts) if p[:1].isupper()), last)
         module = ".".join(parts[:cut])
         classes = ".".join(parts[cut:])
         if module == "builtins":
@@ -305,7 +312,7 @@ def wording(record: Record, blocks: str) -> tuple[str, str, str]:
     if label == word:  # `subprocess.run` (subprocess), not (subprocess, subprocess)
         label = ""
     alt = record.async_alt
-    if alt:
+    if alt and blocks != "cpu":  # CPU-bound work stays CPU-bound in an async twin: a thread it is
         if "." not in alt:  # a method on the same object: `ainvoke`
             shown = f".{alt}()"
         elif alt.rsplit(".", 1)[-1][:1].isupper() and alt.split(".", 1)[0] == record.name.split(".", 1)[0]:
@@ -314,3 +321,13 @@ def wording(record: Record, blocks: str) -> tuple[str, str, str]:
             shown = alt
         fix = f"use `{shown}` and `await` it"
     return (f"{label}, {word}" if label else word), (f"{noun} ({label})" if label else noun), fix
+
+
+def describe(record: Record) -> dict:
+    """A record as the data files spell it (empty keys left out): `fastapi-lifeguard libraries`."""
+    out: dict = {}
+    for key in _KEYS:
+        value = getattr(record, key)
+        if key == "kind" or value not in ("", (), frozenset(), {}, False):
+            out[key] = sorted(value) if isinstance(value, frozenset) else list(value) if isinstance(value, tuple) else value
+    return out

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..catalogue import framework as fw
-from ..catalogue.libraries import LibraryModel, shipped
+from ..catalogue.libraries import ASYNC_NAMESPACES, LibraryModel, shipped
 from ..catalogue.types import DIVIDABLE_TYPES
 from .records import Call, ModuleModel, Ref
 
@@ -349,6 +349,8 @@ class Project:
             if value is None:
                 return _NO_CALLEE
             if value[0] == "inst" and value[1] in self.library.nested and not self.library.attribute_results.get((value[1], attr)):
+                if attr in ASYNC_NAMESPACES:
+                    return _NO_CALLEE  # `client.aio.…`: the async twin inside the sync client
                 nested = True
             value = self.member(value, attr)
         if value is None:

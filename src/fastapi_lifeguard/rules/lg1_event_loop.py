@@ -16,7 +16,7 @@ from ..catalogue.libraries import wording
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.project import Callee
-from ..model.records import Call, ModuleModel
+from ..model.records import Call, ModuleModel, Ref
 
 CODES = ("LG101", "LG102", "LG103", "LG104", "LG105")
 
@@ -70,7 +70,7 @@ class _Blocking:
             client = self.project.library.clients.get(t)
             blocks = client.io(method) if client is not None else None
             if blocks is not None:
-                return ("LG103", f"`{_receiver_text(call)}.{method}()`", *wording(client, blocks))
+                return ("LG103", f"`{_receiver_text(m, call)}.{method}()`", *wording(client, blocks))
         return None
 
     def _returns_at_once(self, m: ModuleModel, call: Call, target: str | None) -> bool:
@@ -251,8 +251,20 @@ def _display(callee: Callee) -> str:
     return target[len("builtins."):] if target.startswith("builtins.") else target
 
 
-def _receiver_text(call: Call) -> str:
+def _receiver_text(m: ModuleModel, call: Call) -> str:
     func = call.func
-    if func.kind == "name":
-        return ".".join((func.base, *func.attrs[:-1]))
-    return "…" + "".join("." + a for a in func.attrs[:-1])
+    return _ref_text(m, Ref(func.kind, func.base, func.attrs[:-1], func.items, func.op))
+
+
+def _ref_text(m: ModuleModel, ref: Ref, depth: int = 0) -> str:
+    """`gcs.bucket(…).blob(…)`, `mongo[…][…]`: a receiver as written, arguments elided."""
+    if ref.kind == "name" and isinstance(ref.base, str):
+        head = ref.base
+    elif ref.kind == "call" and depth < 4 and m.calls[ref.base].id >= 0:
+        inner = m.calls[ref.base]
+        head = _ref_text(m, inner.func, depth + 1) + ("(…)" if inner.args or inner.kwargs else "()")
+    elif ref.kind == "sub" and depth < 4:
+        head = _ref_text(m, ref.base, depth + 1) + "[…]"
+    else:
+        head = "…"
+    return head + "".join("." + a for a in ref.attrs)
