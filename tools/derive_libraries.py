@@ -75,6 +75,11 @@ SINKS: dict[str, str] = {
         "socket", "create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
         "socket.connect", "socket.recv", "socket.sendall", "socket.send", "socket.recv_into", "socket.accept")},
     "ssl.SSLContext.wrap_socket": "network",
+    # event loops of sync clients (kafka-python, pika): waiting on sockets
+    "select.select": "network",
+    "select.poll": "network",
+    "selectors.DefaultSelector.select": "network",
+    "selectors.BaseSelector.select": "network",
     "ssl.wrap_socket": "network",
     "ssl.SSLSocket.do_handshake": "network",
     **{f"http.client.{n}": "network" for n in (
@@ -597,8 +602,16 @@ class Typer:
                 continue
             method = k.methods.get(attr)
             if method is not None and method.kind == "property":
-                if any(isinstance(n, ast.Return) and _builds(n.value) for n in _own_nodes(method.node)):
-                    return self.attribute(klass, attr)
+                for n in _own_nodes(method.node):
+                    if not isinstance(n, ast.Return) or n.value is None:
+                        continue
+                    value = n.value
+                    if _builds(value):
+                        return self.attribute(klass, attr)
+                    # `return self._models`, built in __init__ (google-genai)
+                    if (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self"
+                            and value.attr != attr and self.owned(klass, value.attr)):
+                        return self.owned(klass, value.attr)
                 return ""
             if any(where is not None and _builds(expr) for expr, where, _ in k.attr_exprs.get(attr, ())):
                 return self.attribute(klass, attr)
@@ -649,8 +662,13 @@ class Typer:
         """What a call's function expression refers to: a Func, a Klass, an external name, or None."""
         index = self.index
         if isinstance(node, ast.Name):
-            if node.id in local or _param_annotation(func.node, node.id) is not None:
+            if node.id in local:
                 return None
+            if _param_annotation(func.node, node.id) is not None:
+                # `client: type = httpx.Client` then `client(...)` (ollama): the default class
+                default = _param_default(func.node, node.id)
+                name = index.expr_name(func.module, default) if isinstance(default, (ast.Name, ast.Attribute)) else ""
+                return (index.classes.get(name) or name or None) if name and self._classlike(name) else None
             name = index.expr_name(func.module, node)
             return index.classes.get(name) or index.funcs.get(name) or (name or None)
         if not isinstance(node, ast.Attribute):
@@ -716,6 +734,18 @@ def _param_annotation(node, name: str):
 
 
 _OWN: dict[int, tuple] = {}
+
+
+def _param_default(node, name: str):
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+        if a.arg == name:
+            return d
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        if a.arg == name:
+            return d
+    return None
 
 
 def _own_nodes(node) -> tuple:
@@ -824,6 +854,13 @@ class Reach:
                     continue
                 if isinstance(target, Func):
                     if target.is_async:
+                        continue
+                    # a primitive that is itself pinned (requests, httpx): its definition is the sink
+                    cat = self.sinks.get(target.qual)
+                    if cat:
+                        mask |= _BIT[cat]
+                        why = why or target.qual
+                        names.setdefault(cat, _short(target.qual))
                         continue
                     ctx = context if (target.owner and context and self.index.is_subclass(context, target.owner.qual)) else target.owner
                     out.append(self.node(ctx, target))
@@ -1034,11 +1071,12 @@ class Deriver:
                 continue
             key = self.reach.node(klass, f)
             blocks = self.reach.category(key)
-            if not blocks:
-                continue
-            record = {"name": f"{public}.{name}", "dist": self.dist_of[klass.qual], "kind": "function", "blocks": blocks}
-            evidence = [f"{name} -> {self.reach.path(key, blocks)}"]
             twin = next((t for t in _twin_names(name) if t in methods and methods[t].is_async), "")
+            if not blocks and not twin:
+                continue
+            # the transport may be chosen at run time (stripe's HTTP client): an async twin is the evidence
+            evidence = [f"{name} -> {self.reach.path(key, blocks)}" if blocks else f"async twin {twin}"]
+            record = {"name": f"{public}.{name}", "dist": self.dist_of[klass.qual], "kind": "function", "blocks": blocks or "network"}
             if twin:
                 record["async_alt"] = f"{public}.{twin}"
                 evidence.insert(0, f"twin {twin}")
@@ -1059,7 +1097,7 @@ class Deriver:
         returns = self.typer.returns(func)
         if returns in self.public:
             record["returns"] = self.public[returns]
-        if not blocks and "returns" not in record:
+        if not blocks and "returns" not in record and not self._function_twin(func):
             return None
         evidence = []
         if blocks:
@@ -1069,11 +1107,18 @@ class Deriver:
         if twin:
             record["async_alt"] = twin
             evidence.insert(0, f"twin {twin.rsplit('.', 1)[-1]}")
+            if not blocks:  # an `async def` twin: the sync one does the same I/O on the thread
+                record["blocks"] = "network"
         if evidence:
             record["why"] = "; ".join(evidence)
         return record
 
     def _function_twin(self, func: Func) -> str:
+        owner = self.bound.get(func.qual)
+        if owner is not None:  # `ollama.chat` is `Client().chat`: the twin class's method
+            twin = self._twin_class(owner)
+            method = self._methods(twin).get(func.node.name) if twin else None
+            return self._name(twin.qual) if method is not None and method.is_async else ""
         module = func.module
         for twin in _twin_names(func.node.name):
             target = module.defs.get(twin)
@@ -1092,9 +1137,8 @@ class Deriver:
         return self._last.get(last, [])
 
     def _find_public(self, twin: str, func: Func) -> str:
-        top = func.module.name.split(".")[0]
         for qual, public in self._by_last(twin):
-            if public.rsplit(".", 1)[-1] == twin and qual.split(".")[0] == top and qual in self.index.funcs and self.index.funcs[qual].is_async:
+            if self.dist_of.get(qual) == func.module.dist and qual in self.index.funcs and self.index.funcs[qual].is_async:
                 return public
         return ""
 
@@ -1114,7 +1158,7 @@ class Deriver:
             if isinstance(target, Klass):
                 return target
         for qual, public in (item for c in candidates for item in self._by_last(c)):
-            if qual in self.index.classes and qual.split(".")[0] == klass.qual.split(".")[0]:
+            if qual in self.index.classes and self.dist_of.get(qual) == self.dist_of.get(klass.qual):
                 return self.index.classes[qual]
         # an `.aio` namespace: google.cloud.x.aio.Client, azure.storage.blob.aio.BlobServiceClient
         public = self._name(klass.qual)
@@ -1206,6 +1250,10 @@ class Deriver:
             record["returns"] = returns
         pool = self._pool(klass)
         release = self._release(klass)
+        if not pool and release and io and twin is not None:
+            # a client with blocking methods, a close() and an async twin keeps connections
+            # even when the transport is picked at run time (qdrant's remote/local, hf's session)
+            pool = ("sdk", f"{release[0][0]}() beside I/O methods and twin {twin.node.name}")
         if pool and (merged or release):
             record["pool"] = pool[0]
             evidence.append(f"holds {pool[1]}")
@@ -1231,6 +1279,8 @@ class Deriver:
         """An async client: only its lifecycle (LG301/LG201/LG202)."""
         pool = self._pool(klass)
         release = self._release(klass)
+        if not pool and release and any(a for _, a in release) and self._sync_twin_has_io(klass):
+            pool = ("sdk", f"async {release[0][0]}() and a sync twin with I/O methods")
         if not pool or not release:
             return None
         record = self._base(klass.qual, "class")
@@ -1241,6 +1291,18 @@ class Deriver:
             record["async_release"] = async_release
         record["why"] = f"holds {pool[1]}; " + ", ".join(f"{'async ' if a else ''}{r}()" for r, a in release)
         return record
+
+    def _sync_twin_has_io(self, klass: Klass) -> bool:
+        """`AsyncQdrantClient` beside a `QdrantClient` whose methods block."""
+        name = klass.node.name
+        for prefix in ("Async", "Aio"):
+            if name.startswith(prefix):
+                for qual, _ in self._by_last(name[len(prefix):]):
+                    sync = self.index.classes.get(qual)
+                    if sync is not None and self.dist_of.get(qual) == self.dist_of.get(klass.qual):
+                        return any(self.reach.category(self.reach.node(sync, f)) for n, f in self._methods(sync).items()
+                                   if not n.startswith("_") and not f.is_async) or bool(self._io_methods(sync, klass)[0])
+        return False
 
     def _class_returns(self, klass: Klass) -> dict[str, str]:
         out = {}
@@ -1283,7 +1345,9 @@ class Deriver:
 def render(records: list[dict], derived_from: dict[str, str]) -> str:
     """derived.json: stable, one record a line (diff-friendly)."""
     lines = ['{"schema": 1,', f' "derived_from": {json.dumps(dict(sorted(derived_from.items())), sort_keys=True)},', ' "records": [']
-    body = [" " + json.dumps(r, sort_keys=False, ensure_ascii=False) for r in records]
+    order = ("name", "dist", "kind", "aliases", "blocks", "connects", "io_methods", "non_io_methods", "nested", "returns",
+             "pool", "shared_pool_kwargs", "release", "async_release", "async_alt", "why")
+    body = [" " + json.dumps({k: r[k] for k in order if k in r}, ensure_ascii=False) for r in records]
     lines.append(",\n".join(body))
     lines.append("]}")
     return "\n".join(lines) + "\n"
