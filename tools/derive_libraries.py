@@ -36,16 +36,13 @@ import argparse
 import ast
 import fnmatch
 import hashlib
-import io
 import json
 import os
 import posixpath
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -692,7 +689,8 @@ class Typer:
                             if found is not None:
                                 return found
             return found
-        if isinstance(value, (ast.Name, ast.Attribute)) and not (isinstance(value, ast.Name) and (value.id in local or _param_annotation(func.node, value.id) is not None)):
+        local_name = isinstance(value, ast.Name) and (value.id in local or _param_annotation(func.node, value.id) is not None)
+        if isinstance(value, (ast.Name, ast.Attribute)) and not local_name:
             name = index.expr_name(func.module, value)
             if name:
                 if name in index.classes:
@@ -1157,7 +1155,7 @@ class Deriver:
             target = module.defs.get(c)
             if isinstance(target, Klass):
                 return target
-        for qual, public in (item for c in candidates for item in self._by_last(c)):
+        for qual, _public in (item for c in candidates for item in self._by_last(c)):
             if qual in self.index.classes and self.dist_of.get(qual) == self.dist_of.get(klass.qual):
                 return self.index.classes[qual]
         # an `.aio` namespace: google.cloud.x.aio.Client, azure.storage.blob.aio.BlobServiceClient
