@@ -315,7 +315,8 @@ def wording(record: Record, blocks: str) -> tuple[str, str, str]:
     if alt and blocks != "cpu":  # CPU-bound work stays CPU-bound in an async twin: a thread it is
         if "." not in alt:  # a method on the same object: `ainvoke`
             shown = f".{alt}()"
-        elif alt.rsplit(".", 1)[-1][:1].isupper() and alt.split(".", 1)[0] == record.name.split(".", 1)[0]:
+        elif (alt.rsplit(".", 1)[-1][:1].isupper() and alt.split(".", 1)[0] == record.name.split(".", 1)[0]
+              and alt.rsplit(".", 1)[-1] != record.name.rsplit(".", 1)[-1]):  # not `Redis` for redis.asyncio.Redis
             shown = alt.rsplit(".", 1)[-1]  # a twin class of the same library: `AsyncInferenceClient`
         else:
             shown = alt
