@@ -67,7 +67,8 @@ def tool_fingerprint() -> str:
     """
     digest = hashlib.sha256(f"{__version__}\0{sys.version_info[:2]}\0{LAYOUT}".encode())
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    # The library data (catalogue/libraries/*.json, *.toml) changes findings like code does.
+    for path in sorted((*package.rglob("*.py"), *package.glob("catalogue/libraries/*.*"))):
         try:
             stat = path.stat()
         except OSError:

@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--add-noqa", action="store_true",
                        help="write `# noqa: LGnnn` on every finding's line (merged with existing noqa comments)")
 
+    libs = sub.add_parser("libraries", help="list what the rules know about libraries (docs/libraries.md)",
+                          description="Print the library model: the shipped records (derived and curated) and "
+                                      "those of the nearest pyproject.toml's [[tool.fastapi-lifeguard.libraries]].")
+    libs.add_argument("pattern", nargs="?", default="", help="only records whose name or distribution contains this")
+    libs.add_argument("--output-format", choices=["text", "json"], default="text")
+    libs.add_argument("--isolated", action="store_true", help="the shipped records only")
+
     rules = sub.add_parser("rules", help="list every rule: code, name, summary")
     rules.add_argument("--output-format", choices=["text", "json"], default="text")
     rule = sub.add_parser("rule", help="explain one rule")
@@ -400,6 +407,40 @@ def _rules(args) -> int:
     return EXIT_CLEAN
 
 
+def _libraries(args) -> int:
+    from .catalogue.libraries import describe, shipped
+
+    settings = Settings()
+    if not args.isolated:
+        path = find_config([])
+        if path:
+            settings = load_config(path)
+    model = shipped().extended(settings.libraries)
+    pattern = args.pattern.lower()
+    records = [r for name, r in sorted(model.records.items()) if pattern in name.lower() or pattern in r.dist.lower()]
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps({"derived_from": model.derived_from, "records": [describe(r) for r in records]},
+                                    indent=2, ensure_ascii=False) + "\n")
+        return EXIT_CLEAN
+    dists = sorted({r.dist for r in records if r.dist})
+    sys.stdout.write(f"{len(records)} records from {len(dists)} distributions\n")
+    for r in records:
+        shown = "; ".join(f"{k} {_fact(v)}" for k, v in describe(r).items() if k not in ("name", "dist", "kind", "why"))
+        sys.stdout.write(f"{r.name} ({r.kind}, {r.dist or '?'}){': ' + shown if shown else ''}\n")
+    return EXIT_CLEAN
+
+
+def _fact(value) -> str:
+    if isinstance(value, dict):  # io_methods grouped by why they block: `find, find_one (network)`
+        groups: dict[str, list[str]] = {}
+        for key, why in value.items():
+            groups.setdefault(why, []).append(key)
+        return "; ".join(f"{', '.join(keys)} ({why})" for why, keys in groups.items())
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value)
+
+
 def _rule(args) -> int:
     from .codes import BY_NAME
     from .ruledocs import doc_text
@@ -436,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(args)
         if args.command == "rule":
             return _rule(args)
+        if args.command == "libraries":
+            return _libraries(args)
         if args.command == "clean":
             return _clean(args)
         return _check(args)

@@ -7,8 +7,10 @@ from typing import Any, Iterator
 
 from . import __version__
 from .codes import DEFAULT_OFF
+from .config import with_project_libraries
 from .engine import check_tree
 from .options import SHARED_OPTIONS, settings_from_mapping
+from .settings import Settings
 
 
 class LifeguardChecker:
@@ -44,7 +46,10 @@ class LifeguardChecker:
                                                          *(getattr(options, "extend_select", None) or [])])
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        for finding in check_tree(self.tree, self.filename, self._settings):
+        # Library records live in pyproject.toml, which flake8 does not read: the same discovery
+        # as the CLI's, from the file (flake8's --isolated is about flake8's own files).
+        settings = with_project_libraries(self._settings or Settings(), self.filename)
+        for finding in check_tree(self.tree, self.filename, settings):
             if finding.code in DEFAULT_OFF and finding.code not in self._explicit:
                 continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

@@ -7,16 +7,18 @@ text; mappings as tables or `name=value` items.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
+from .catalogue.libraries import RecordError, user_records
 from .settings import ConfigError, Settings, check_codes, parse_version
 
 
 @dataclass(frozen=True)
 class Option:
     name: str
-    kind: str  # version | mapping | positions | list | codes | path-codes
+    kind: str  # version | mapping | positions | list | codes | path-codes | records
     help: str
 
     @property
@@ -35,6 +37,9 @@ SHARED_OPTIONS: tuple[Option, ...] = (
            "extra functions that run a callable in a thread, as dotted.name=position (LG104)"),
     Option("background-task-guards", "list",
            "decorators that catch and log a background task's exceptions (LG401)"),
+    Option("libraries", "records",
+           "extra library records (docs/libraries.md) as a JSON array; in pyproject.toml, "
+           "[[tool.fastapi-lifeguard.libraries]] tables, which flake8 and pylint read too"),
 )
 
 CONFIG_ONLY: tuple[Option, ...] = (
@@ -93,6 +98,21 @@ def _as_mapping(key: str, value) -> dict[str, str]:
     return out
 
 
+def _records(key: str, value) -> tuple:
+    """Library records: TOML tables, or JSON text (a flake8/pylint option, a fixture setting)."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        value = ",".join(value)  # a comma-separated option split by its frontend
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ConfigError(f"{key}: expected a JSON array of records, {exc}") from None
+    try:
+        return user_records(list(value) if isinstance(value, tuple) else value)
+    except RecordError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
 def settings_from_mapping(values: dict, source: str = "", base: Settings | None = None) -> Settings:
     """Build Settings from option names (`fastapi-version`, ...) to raw values."""
     settings = base or Settings()
@@ -131,6 +151,8 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
                 setattr(settings, key.replace("-", "_"), items)
             elif option.kind == "codes":
                 setattr(settings, key.replace("-", "_"), check_codes(key, _codes_value(key, value)))
+            elif option.kind == "records":
+                settings.libraries = (*settings.libraries, *_records(key, value))
             elif option.kind == "path-codes":
                 if not isinstance(value, dict):
                     raise ConfigError(f"{key}: expected a table of \"glob\" = [\"codes\"], got {type(value).__name__}")

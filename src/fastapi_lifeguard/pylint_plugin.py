@@ -59,6 +59,7 @@ from .codes import RULES, Rule, rule_url
 from .engine import analyse, build, gc_paused, module_name, parse
 from .findings import Finding
 from .model.records import ModuleModel
+from .config import with_project_libraries
 from .options import SHARED_OPTIONS, settings_from_mapping
 from .settings import ConfigError, Settings
 
@@ -302,10 +303,15 @@ class LifeguardChecker(BaseChecker):
 
     def _analyse(self, model: ModuleModel) -> list[Finding]:
         try:
-            findings = analyse([model], self._settings, context=self._cache.by_name)
+            settings = with_project_libraries(self._settings, model.path)
+        except ConfigError as exc:
+            print(f"fastapi-lifeguard: {exc}", file=sys.stderr)
+            sys.exit(32)
+        try:
+            findings = analyse([model], settings, context=self._cache.by_name)
         except Exception:  # pylint: disable=broad-exception-caught
             # A module the imports led to confused the resolver: this file alone still counts.
-            findings = analyse([model], self._settings)
+            findings = analyse([model], settings)
         return [f for f in findings if f.path == model.path]
 
     def visit_unparsed(self, path: str, modname: str, data: str | None) -> None:

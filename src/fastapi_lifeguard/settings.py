@@ -54,6 +54,7 @@ class Settings:
     resource_factories: dict[str, str] = field(default_factory=dict)  # dotted name -> advice
     offload_wrappers: dict[str, int] = field(default_factory=dict)  # dotted name -> callable position
     background_task_guards: tuple[str, ...] = ()  # decorators that catch and log
+    libraries: tuple = ()  # user library records (catalogue.libraries.Record), pyproject only
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         """Longest matching prefix wins; a rule off by default needs its own code selected."""
