@@ -18,7 +18,7 @@ from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from .codes import BY_CODE, RULES, Rule, rule_url
 from .config import anchor, find_config, load_config
 from .output import FORMATS, locate
-from .runner import check_paths
+from .runner import check_in_projects, check_paths
 from .settings import ConfigError, Settings, check_codes, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"cache directory (default: {DEFAULT_CACHE_DIR} beside the config, or in the "
                             "current directory)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("--no-project", action="store_true",
+                       help="files given one by one are checked together as one project, not inside their "
+                            "project root (config: project = false)")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
 
     rules = sub.add_parser("rules", help="list every rule: code, name, summary")
@@ -173,8 +176,15 @@ def _check(args) -> int:
     progress = _Progress() if (not args.quiet and sys.stderr.isatty()) else None
     try:
         root = os.path.dirname(os.path.abspath(config_path)) if config_path else None
-        result = check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
-                             progress=progress, root=root)
+        if settings.project and not args.no_project and all(os.path.isfile(p) for p in args.paths):
+            # Files (pre-commit's changed files, an editor's one file): each as `check <its
+            # project root>` reports it, through the project index (SPEC §5).
+            explicit = args.cache_dir or os.environ.get("FASTAPI_LIFEGUARD_CACHE_DIR") or None
+            result = check_in_projects(args.paths, settings, jobs=jobs, cache_dir=explicit,
+                                       use_cache=not args.no_cache, progress=progress, root=root)
+        else:
+            result = check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
+                                 progress=progress, root=root)
     finally:
         if progress:
             progress.clear()

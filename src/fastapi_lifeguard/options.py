@@ -16,7 +16,7 @@ from .settings import ConfigError, Settings, check_codes, parse_version
 @dataclass(frozen=True)
 class Option:
     name: str
-    kind: str  # version | mapping | positions | list | codes | path-codes
+    kind: str  # version | switch | mapping | positions | list | codes | path-codes
     help: str
 
     @property
@@ -35,6 +35,9 @@ SHARED_OPTIONS: tuple[Option, ...] = (
            "extra functions that run a callable in a thread, as dotted.name=position (LG104)"),
     Option("background-task-guards", "list",
            "decorators that catch and log a background task's exceptions (LG401)"),
+    Option("project", "switch",
+           "on (default): report for a file what `fastapi-lifeguard check <project root>` reports, "
+           "through the project index; off: analyse the file alone"),
 )
 
 CONFIG_ONLY: tuple[Option, ...] = (
@@ -93,6 +96,19 @@ def _as_mapping(key: str, value) -> dict[str, str]:
     return out
 
 
+_ON = {"on", "true", "yes", "1"}
+_OFF = {"off", "false", "no", "0"}
+
+
+def parse_switch(key: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _ON or text in _OFF:
+        return text in _ON
+    raise ConfigError(f"{key}: expected on or off, got {value!r}")
+
+
 def settings_from_mapping(values: dict, source: str = "", base: Settings | None = None) -> Settings:
     """Build Settings from option names (`fastapi-version`, ...) to raw values."""
     settings = base or Settings()
@@ -109,6 +125,8 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
                 if not isinstance(value, (str, int)) or isinstance(value, bool):
                     raise ConfigError(f"{key}: expected a version string like \"0.110\", got {value!r}")
                 settings.fastapi_version = parse_version(value)
+            elif option.kind == "switch":
+                settings.project = parse_switch(key, value)
             elif option.kind == "mapping":
                 mapping = _as_mapping(key, value)
                 _check_dotted(key, mapping)
