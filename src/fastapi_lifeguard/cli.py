@@ -180,8 +180,9 @@ def _check(args) -> int:
             # Files (pre-commit's changed files, an editor's one file): each as `check <its
             # project root>` reports it, through the project index (SPEC §5).
             explicit = args.cache_dir or os.environ.get("FASTAPI_LIFEGUARD_CACHE_DIR") or None
-            result = check_in_projects(args.paths, settings, jobs=jobs, cache_dir=explicit,
-                                       use_cache=not args.no_cache, progress=progress, root=root)
+            result = check_in_projects(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
+                                       project_cache_dir=explicit, use_cache=not args.no_cache,
+                                       progress=progress, root=root)
         else:
             result = check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
                                  progress=progress, root=root)

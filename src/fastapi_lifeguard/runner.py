@@ -190,10 +190,12 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
 
 
 def check_in_projects(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
-                      use_cache: bool = True, progress: Progress | None = None, root: str | None = None) -> Result:
+                      project_cache_dir: str | None = None, use_cache: bool = True,
+                      progress: Progress | None = None, root: str | None = None) -> Result:
     """`check FILE...` (pre-commit passes the changed files): each file reported as
     `check <its project root>` reports it (SPEC §5, `index.py`). Files with no root above
-    them are checked together as today. `cache_dir` overrides each root's default cache."""
+    them are checked together as today, with `cache_dir`. `project_cache_dir` overrides each
+    root's default cache (`<root>/.lifeguard_cache`)."""
     from .index import default_cache_dir, find_root, project_findings
 
     result = Result()
@@ -212,7 +214,7 @@ def check_in_projects(paths: list[str], settings: Settings, *, jobs: int = 1, ca
     found: list[Finding] = []
     data_of: dict[str, bytes] = {}
     for project_root, members in groups.items():
-        directory = (cache_dir or default_cache_dir(project_root)) if use_cache else None
+        directory = (project_cache_dir or default_cache_dir(project_root)) if use_cache else None
         view = project_findings(project_root, {os.path.abspath(p): None for p in members}, settings,
                                 cache_dir=directory, jobs=jobs, progress=progress)
         for path in members:
