@@ -176,9 +176,10 @@ def _check(args) -> int:
     progress = _Progress() if (not args.quiet and sys.stderr.isatty()) else None
     try:
         root = os.path.dirname(os.path.abspath(config_path)) if config_path else None
-        if settings.project and not args.no_project and all(os.path.isfile(p) for p in args.paths):
+        if settings.project and not args.no_project and all(os.path.isfile(p) or _is_root(p) for p in args.paths):
             # Files (pre-commit's changed files, an editor's one file): each as `check <its
-            # project root>` reports it, through the project index (SPEC §5).
+            # project root>` reports it, through the project index (SPEC §5). A project root
+            # itself goes through the same index, so flake8 and editors reuse what it found.
             explicit = args.cache_dir or os.environ.get("FASTAPI_LIFEGUARD_CACHE_DIR") or None
             result = check_in_projects(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
                                        project_cache_dir=explicit, use_cache=not args.no_cache,
@@ -212,6 +213,12 @@ def _check(args) -> int:
             f"All checks passed ({result.files} files)"
         print(summary + (" (cached)" if result.cached else "") + ".", file=sys.stderr)
     return EXIT_FINDINGS if items and not args.exit_zero else EXIT_CLEAN
+
+
+def _is_root(path: str) -> bool:
+    from .index import find_root
+
+    return os.path.isdir(path) and find_root(path) == os.path.abspath(path)
 
 
 def _statistics(items, output_format: str) -> str:

@@ -158,11 +158,11 @@ def _state(root: str, settings: Settings, cache: cache_mod.Cache | None, extra: 
 
 
 def project_findings(root: str, targets: dict[str, bytes | None], settings: Settings, *,
-                     cache_dir: str | None = None, jobs: int = 1,
-                     progress: Progress | None = None) -> dict[str, list[Finding]]:
+                     cache_dir: str | None = None, jobs: int = 1, progress: Progress | None = None,
+                     stats: dict | None = None) -> dict[str, list[Finding]]:
     """For each target (absolute path -> its text, or None to read it from disk), the findings
     of `check <root>` in that file: every code, before selection and `noqa` (the frontends
-    apply theirs)."""
+    apply theirs). `stats` receives `cached` (no analysis ran) and `parsed` (models built)."""
     root = os.path.abspath(root)
     targets = {os.path.abspath(p): data for p, data in targets.items()}
     cache = cache_mod.Cache(cache_dir) if cache_dir else None
@@ -181,18 +181,23 @@ def project_findings(root: str, targets: dict[str, bytes | None], settings: Sett
         view = _VIEWS.get(view_key)
         if view is None and cache is not None:
             view = cache.load_view(view_key)
+        parsed, analysed = 0, view is None
         if view is None:
-            view = _analyse(state, keys, overrides, settings, cache, jobs, progress)
+            view, parsed = _analyse(state, keys, overrides, settings, cache, jobs, progress)
             if cache is not None:
                 cache.store_view(view_key, view)
         _VIEWS[view_key] = view
         while len(_VIEWS) > _KEEP_VIEWS:
             del _VIEWS[next(iter(_VIEWS))]
+    if stats is not None:
+        stats["cached"] = stats.get("cached", True) and not analysed
+        stats["parsed"] = stats.get("parsed", 0) + parsed
     return {path: view.get(path, []) for path in targets}
 
 
 def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settings: Settings,
-             cache: cache_mod.Cache | None, jobs: int, progress: Progress | None) -> dict[str, list[Finding]]:
+             cache: cache_mod.Cache | None, jobs: int,
+             progress: Progress | None) -> tuple[dict[str, list[Finding]], int]:
     """`check <root>`'s analysis: every module's model (cached, or built now), then the rules."""
     from .runner import _build_all, _Source
 
@@ -235,7 +240,7 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
     view: dict[str, list[Finding]] = {}
     for finding in findings:
         view.setdefault(finding.path, []).append(finding)
-    return view
+    return view, len(todo)
 
 
 def findings_for(path: str, data: bytes | None, settings: Settings, *, root: str | None = None,

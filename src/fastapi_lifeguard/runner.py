@@ -213,10 +213,11 @@ def check_in_projects(paths: list[str], settings: Settings, *, jobs: int = 1, ca
         result.parsed += alone.parsed
     found: list[Finding] = []
     data_of: dict[str, bytes] = {}
+    stats: dict = {}
     for project_root, members in groups.items():
         directory = (project_cache_dir or default_cache_dir(project_root)) if use_cache else None
         view = project_findings(project_root, {os.path.abspath(p): None for p in members}, settings,
-                                cache_dir=directory, jobs=jobs, progress=progress)
+                                cache_dir=directory, jobs=jobs, progress=progress, stats=stats)
         for path in members:
             raw = view[os.path.abspath(path)]
             found.extend(replace(f, path=path) for f in raw)
@@ -227,6 +228,8 @@ def check_in_projects(paths: list[str], settings: Settings, *, jobs: int = 1, ca
                     pass
     result.findings.extend(filter_findings(found, settings, data_of, result.lines))
     result.findings.sort()
+    result.parsed += stats.get("parsed", 0)
+    result.cached = bool(groups) and not loose and stats.get("cached", False)
     return result
 
 
