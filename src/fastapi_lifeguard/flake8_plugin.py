@@ -27,7 +27,6 @@ class LifeguardChecker:
     version = __version__
     _settings = None
     _values: dict = {}  # the --lifeguard-* options given
-    _isolated = False
     _explicit: tuple[str, ...] = ()  # codes named in --select/--extend-select
 
     def __init__(self, tree: ast.Module, filename: str, lines: list[str] | None = None) -> None:
@@ -53,7 +52,6 @@ class LifeguardChecker:
                 values[option.name] = value
         cls._values = values
         cls._settings = settings_from_mapping(values, source="flake8 option --lifeguard-")
-        cls._isolated = bool(getattr(options, "isolated", False))
         # `--select LG` explicitly selects every LG code for flake8, default-ignored ones too:
         # a rule off by default runs only when its own code is named (as in the CLI).
         cls._explicit = tuple(c.strip().upper() for c in [*(getattr(options, "select", None) or []),
@@ -65,7 +63,9 @@ class LifeguardChecker:
         findings = None
         root = project_index.find_root(self.filename) if settings.project else None
         if root is not None:
-            settings, configured = project_settings(root, self._values, "flake8 option --lifeguard-", self._isolated)
+            # The project's [tool.fastapi-lifeguard] table (flake8's --isolated is about flake8's
+            # own config files), with --lifeguard-* options on top.
+            settings, configured = project_settings(root, self._values, "flake8 option --lifeguard-")
             if settings.project:
                 findings = project_index.findings_for(self.filename, self._buffer(), settings, root=root)
         if findings is None:
