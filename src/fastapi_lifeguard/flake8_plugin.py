@@ -67,7 +67,8 @@ class LifeguardChecker:
             # own config files), with --lifeguard-* options on top.
             settings, configured = project_settings(root, self._values, "flake8 option --lifeguard-")
             if settings.project:
-                findings = project_index.findings_for(self.filename, self._buffer(), settings, root=root)
+                findings = project_index.findings_for(self.filename, self._buffer(), settings, root=root,
+                                                      tree=self.tree)
         if findings is None:
             findings = check_tree(self.tree, self.filename, settings)
         for finding in findings:

@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Callable
 
 from . import cache as cache_mod
-from .engine import analyse, gc_paused, module_name
+from .engine import analyse, build, gc_paused, module_name
 from .findings import Finding
 from .model.records import ModuleModel
 from .settings import Settings
@@ -49,6 +49,7 @@ ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _RACY_NS = 2_000_000_000
 
 Progress = Callable[[str, int, int], None]
+Tree = object  # an `ast.Module` a frontend parsed (only engine.build looks inside it)
 
 
 @lru_cache(maxsize=1024)
@@ -159,10 +160,11 @@ def _state(root: str, settings: Settings, cache: cache_mod.Cache | None, extra: 
 
 def project_findings(root: str, targets: dict[str, bytes | None], settings: Settings, *,
                      cache_dir: str | None = None, jobs: int = 1, progress: Progress | None = None,
-                     stats: dict | None = None) -> dict[str, list[Finding]]:
+                     stats: dict | None = None, trees: dict[str, Tree] | None = None) -> dict[str, list[Finding]]:
     """For each target (absolute path -> its text, or None to read it from disk), the findings
     of `check <root>` in that file: every code, before selection and `noqa` (the frontends
-    apply theirs). `stats` receives `cached` (no analysis ran) and `parsed` (models built)."""
+    apply theirs). `stats` receives `cached` (no analysis ran) and `parsed` (models built).
+    `trees` holds targets' trees the frontend already parsed (flake8): one parse per file."""
     root = os.path.abspath(root)
     targets = {os.path.abspath(p): data for p, data in targets.items()}
     cache = cache_mod.Cache(cache_dir) if cache_dir else None
@@ -183,7 +185,8 @@ def project_findings(root: str, targets: dict[str, bytes | None], settings: Sett
             view = cache.load_view(view_key)
         parsed, analysed = 0, view is None
         if view is None:
-            view, parsed = _analyse(state, keys, overrides, settings, cache, jobs, progress)
+            trees = {os.path.abspath(p): t for p, t in (trees or {}).items()}
+            view, parsed = _analyse(state, keys, overrides, settings, cache, jobs, progress, trees)
             if cache is not None:
                 cache.store_view(view_key, view)
         _VIEWS[view_key] = view
@@ -196,11 +199,12 @@ def project_findings(root: str, targets: dict[str, bytes | None], settings: Sett
 
 
 def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settings: Settings,
-             cache: cache_mod.Cache | None, jobs: int,
-             progress: Progress | None) -> tuple[dict[str, list[Finding]], int]:
+             cache: cache_mod.Cache | None, jobs: int, progress: Progress | None,
+             trees: dict[str, Tree]) -> tuple[dict[str, list[Finding]], int]:
     """`check <root>`'s analysis: every module's model (cached, or built now), then the rules."""
     from .runner import _build_all, _Source
 
+    trees = trees or {}
     sources: list[_Source] = []
     built: dict[int, object] = {}
     todo: list[int] = []
@@ -216,6 +220,11 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
         if value is not None:
             built[n] = value
             cache.touch_model(key)  # type: ignore[union-attr]
+            continue
+        if path in trees:  # parsed by the frontend already
+            built[n] = value = build(trees[path], path, module, is_package)
+            if cache is not None:
+                cache.store_model(key, cache_mod.dumps(value))
             continue
         if data is None:
             try:
@@ -244,12 +253,14 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
 
 
 def findings_for(path: str, data: bytes | None, settings: Settings, *, root: str | None = None,
-                 cache_dir: str | None = None) -> list[Finding] | None:
-    """One file in its project, with `path` as the findings' path; None when it has no root."""
+                 cache_dir: str | None = None, tree: Tree | None = None) -> list[Finding] | None:
+    """One file in its project, with `path` as the findings' path; None when it has no root
+    (or is neither on disk nor given: the frontend checks what it has alone)."""
     root = root or find_root(path)
-    if root is None:
+    if root is None or (data is None and not os.path.isfile(path)):
         return None
     absolute = os.path.abspath(path)
     found = project_findings(root, {absolute: data}, settings,
-                             cache_dir=cache_dir if cache_dir is not None else default_cache_dir(root))
+                             cache_dir=cache_dir if cache_dir is not None else default_cache_dir(root),
+                             trees={absolute: tree} if tree is not None else None)
     return [replace(f, path=path) for f in found[absolute]]
