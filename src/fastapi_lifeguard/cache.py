@@ -116,8 +116,7 @@ class Cache:
         if not self.writable:
             return
         try:
-            if not self.root.exists():
-                self._create_root()
+            self.ensure_root()
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
@@ -125,6 +124,10 @@ class Cache:
             os.replace(tmp, path)  # atomic: a concurrent reader sees the old or the new file
         except OSError:
             self.writable = False  # read-only checkout, full disk: run without caching
+
+    def ensure_root(self) -> None:
+        if not self.root.exists():
+            self._create_root()
 
     def _create_root(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

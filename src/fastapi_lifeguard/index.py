@@ -33,6 +33,7 @@ import os
 import pickle
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from typing import Callable
@@ -42,6 +43,11 @@ from .engine import analyse, build, gc_paused, module_name
 from .findings import Finding
 from .model.records import ModuleModel
 from .settings import Settings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 # A file modified this close to the moment it was hashed may change again within the same
@@ -158,6 +164,29 @@ def _state(root: str, settings: Settings, cache: cache_mod.Cache | None, extra: 
     return state
 
 
+@contextmanager
+def _builder_lock(cache: cache_mod.Cache | None, root: str):
+    """One process at a time analyses a project: flake8 -j workers started on a cold index
+    would each build every model; the second one waits and then reads the first one's work.
+    (A lock the holder's death releases: `flock`. Where there is none, no waiting.)"""
+    if cache is None or fcntl is None:
+        yield
+        return
+    path = _index_path(cache, root)[: -len(".pickle")] + ".lock"
+    try:
+        cache.ensure_root()  # its .gitignore and CACHEDIR.TAG first
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle = open(path, "a+b")
+    except OSError:  # read-only cache: run without it
+        yield
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()
+
+
 def project_findings(root: str, targets: dict[str, bytes | None], settings: Settings, *,
                      cache_dir: str | None = None, jobs: int = 1, progress: Progress | None = None,
                      stats: dict | None = None, trees: dict[str, Tree] | None = None) -> dict[str, list[Finding]]:
@@ -185,10 +214,15 @@ def project_findings(root: str, targets: dict[str, bytes | None], settings: Sett
             view = cache.load_view(view_key)
         parsed, analysed = 0, view is None
         if view is None:
-            trees = {os.path.abspath(p): t for p, t in (trees or {}).items()}
-            view, parsed = _analyse(state, keys, overrides, settings, cache, jobs, progress, trees)
-            if cache is not None:
-                cache.store_view(view_key, view)
+            with _builder_lock(cache, root):
+                # Another process (a flake8 -j sibling, an editor) may have built it meanwhile.
+                view = cache.load_view(view_key) if cache is not None else None
+                analysed = view is None
+                if view is None:
+                    trees = {os.path.abspath(p): t for p, t in (trees or {}).items()}
+                    view, parsed = _analyse(state, keys, overrides, settings, cache, jobs, progress, trees)
+                    if cache is not None:
+                        cache.store_view(view_key, view)
         _VIEWS[view_key] = view
         while len(_VIEWS) > _KEEP_VIEWS:
             del _VIEWS[next(iter(_VIEWS))]
