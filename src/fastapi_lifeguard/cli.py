@@ -170,13 +170,16 @@ def _check(args) -> int:
     if missing:
         print(f"fastapi-lifeguard: error: no such file or directory: {missing[0]}", file=sys.stderr)
         return EXIT_ERROR
+    in_project = settings.project and not args.no_project and all(os.path.isfile(p) or _is_root(p) for p in args.paths)
     jobs = args.jobs
     if jobs is None or jobs == 0:
-        jobs = _cpus() if (jobs == 0 or _big(args.paths)) else 1
+        # In the project view a cold index builds the whole project, not just the files given.
+        sized = [_root_or(p) for p in args.paths] if in_project else args.paths
+        jobs = _cpus() if (jobs == 0 or _big(sized)) else 1
     progress = _Progress() if (not args.quiet and sys.stderr.isatty()) else None
     try:
         root = os.path.dirname(os.path.abspath(config_path)) if config_path else None
-        if settings.project and not args.no_project and all(os.path.isfile(p) or _is_root(p) for p in args.paths):
+        if in_project:
             # Files (pre-commit's changed files, an editor's one file): each as `check <its
             # project root>` reports it, through the project index (SPEC §5). A project root
             # itself goes through the same index, so flake8 and editors reuse what it found.
@@ -219,6 +222,12 @@ def _is_root(path: str) -> bool:
     from .index import find_root
 
     return os.path.isdir(path) and find_root(path) == os.path.abspath(path)
+
+
+def _root_or(path: str) -> str:
+    from .index import find_root
+
+    return find_root(path) or path
 
 
 def _statistics(items, output_format: str) -> str:
