@@ -18,7 +18,7 @@ from . import index as project_index
 from .codes import DEFAULT_OFF
 from .config import project_settings
 from .engine import check_tree, decode
-from .options import SHARED_OPTIONS, settings_from_mapping
+from .options import PLUGIN_OPTIONS, settings_from_mapping
 from .settings import Settings
 
 
@@ -36,7 +36,7 @@ class LifeguardChecker:
 
     @staticmethod
     def add_options(optmanager: Any) -> None:
-        for option in SHARED_OPTIONS:
+        for option in PLUGIN_OPTIONS:
             optmanager.add_option(
                 f"--lifeguard-{option.name}", default=None, parse_from_config=True,
                 comma_separated_list=option.kind == "list", help=option.help,
@@ -46,7 +46,7 @@ class LifeguardChecker:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         values = {}
-        for option in SHARED_OPTIONS:
+        for option in PLUGIN_OPTIONS:
             value = getattr(options, f"lifeguard_{option.name.replace('-', '_')}", None)
             if value not in (None, [], ""):
                 values[option.name] = value

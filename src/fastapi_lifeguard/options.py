@@ -35,10 +35,16 @@ SHARED_OPTIONS: tuple[Option, ...] = (
            "extra functions that run a callable in a thread, as dotted.name=position (LG104)"),
     Option("background-task-guards", "list",
            "decorators that catch and log a background task's exceptions (LG401)"),
+)
+
+# Not a rule option: how a per-file frontend sees the file (SPEC §5). flake8 and pylint get
+# `--lifeguard-project`, the table `project`, the CLI `--no-project`.
+FRONTEND_OPTIONS: tuple[Option, ...] = (
     Option("project", "switch",
            "on (default): report for a file what `fastapi-lifeguard check <project root>` reports, "
            "through the project index; off: analyse the file alone"),
 )
+PLUGIN_OPTIONS = SHARED_OPTIONS + FRONTEND_OPTIONS
 
 CONFIG_ONLY: tuple[Option, ...] = (
     Option("select", "codes", "rule codes or prefixes to enable"),
@@ -48,7 +54,7 @@ CONFIG_ONLY: tuple[Option, ...] = (
     Option("exclude", "list", "glob patterns of paths not to check"),
 )
 
-ALL_OPTIONS = {o.name: o for o in (*SHARED_OPTIONS, *CONFIG_ONLY)}
+ALL_OPTIONS = {o.name: o for o in (*PLUGIN_OPTIONS, *CONFIG_ONLY)}
 
 # `pkg.mod.func`, or `*.method` for a method on any receiver (how the catalogues spell it).
 _DOTTED = re.compile(r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

@@ -56,7 +56,7 @@ from .config import project_settings
 from .engine import analyse, build, gc_paused, module_name, parse
 from .findings import Finding
 from .model.records import ModuleModel
-from .options import SHARED_OPTIONS, settings_from_mapping
+from .options import PLUGIN_OPTIONS, settings_from_mapping
 from .settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ BY_CODE_SYMBOL = {rule.code: symbol(rule) for rule in RULES}
 
 def _options() -> tuple[tuple[str, dict[str, Any]], ...]:
     out = []
-    for option in SHARED_OPTIONS:
+    for option in PLUGIN_OPTIONS:
         if option.is_list:
             spec = {"default": (), "type": "csv", "metavar": "<name=value,...>" if option.kind in ("mapping", "positions")
                     else "<name,...>", "help": option.help}
@@ -112,7 +112,7 @@ def _options() -> tuple[tuple[str, dict[str, Any]], ...]:
 
 def _option_values(config: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for option in SHARED_OPTIONS:
+    for option in PLUGIN_OPTIONS:
         value = getattr(config, f"lifeguard_{option.name.replace('-', '_')}", None)
         if value in (None, "", (), []):
             continue
