@@ -204,3 +204,14 @@ def test_two_processes_share_one_cache(project: Path, tmp_path: Path):
         assert proc.returncode == 0 and out.strip() == "ok", out + err
     # The cache they left behind is whole: a third reader gets the same answers.
     assert _cli(project, cache, "shop/main.py") == {(10, "LG102")}
+
+
+def test_an_excluded_file_is_not_reported_by_any_frontend(project: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    (project / "pyproject.toml").write_text('[tool.fastapi-lifeguard]\nexclude = ["shop/main.py"]\n')
+    from fastapi_lifeguard.config import load_config
+
+    settings = load_config(str(project / "pyproject.toml"))  # what the CLI reads
+    assert _flake8(project, cache, "shop/main.py") == set()
+    assert not check_in_projects([str(project / "shop" / "main.py")], settings, project_cache_dir=str(cache)).findings
+    assert not [f for f in check_paths([str(project)], settings).findings if f.path.endswith("main.py")]

@@ -290,9 +290,13 @@ def findings_for(path: str, data: bytes | None, settings: Settings, *, root: str
                  cache_dir: str | None = None, tree: Tree | None = None) -> list[Finding] | None:
     """One file in its project, with `path` as the findings' path; None when it has no root
     (or is neither on disk nor given: the frontend checks what it has alone)."""
+    from .runner import _excluded
+
     root = root or find_root(path)
     if root is None or (data is None and not os.path.isfile(path)):
         return None
+    if _excluded(path, tuple(settings.exclude), inside=root):
+        return []  # not part of the project for `check <root>` either
     absolute = os.path.abspath(path)
     found = project_findings(root, {absolute: data}, settings,
                              cache_dir=cache_dir if cache_dir is not None else default_cache_dir(root),
