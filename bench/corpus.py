@@ -1,6 +1,7 @@
 """The pinned benchmark corpus: six FastAPI-heavy projects, as the sources of their wheels.
 
     python bench/corpus.py            # download what is missing, unpack, print the folders
+    python bench/corpus.py --triage   # the triage tier instead (TRIAGE_PINS, bench/triage.md)
     python bench/corpus.py --dir D    # another cache folder (default: $LIFEGUARD_CORPUS,
                                       # else ~/.cache/fastapi-lifeguard-corpus)
 
@@ -52,7 +53,22 @@ PINS = (
     Pin("lnbits", "1.6.2"),
     Pin("mlflow", "3.18.0"),
 )
-BY_NAME = {p.name: p for p in PINS} | {p.folder: p for p in PINS}
+# The fresh-triage tier (issue 13): FastAPI apps outside the six, read by hand once. Not
+# downloaded unless asked for (`--triage`, or by name); about 130 MB of wheels.
+TRIAGE_PINS = (
+    Pin("apache-airflow-core", "3.3.2"),
+    Pin("argilla-server", "2.8.0"),
+    Pin("arize-phoenix", "20.26.1"),
+    Pin("chainlit", "2.12.0"),
+    Pin("dstack", "0.22.5"),
+    Pin("feast", "0.67.0"),
+    Pin("freqtrade", "2026.9"),
+    Pin("lightrag-hku", "1.5.7"),
+    Pin("mcpo", "0.0.20"),
+    Pin("xinference", "4.1.0"),
+    Pin("zenml", "0.98.0"),
+)
+BY_NAME = {key: p for p in (*PINS, *TRIAGE_PINS) for key in (p.name, p.folder)}
 
 SHA256 = {
     "litellm-1.110.2-cp310-abi3-manylinux_2_28_x86_64.whl": "9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917",
@@ -61,6 +77,18 @@ SHA256 = {
     "langflow_base-1.13.0-py3-none-any.whl": "e15db23e16cf27d6d1ac8fcc5030cf25ad3a04356a9581862b4e97de739dd3a2",
     "lnbits-1.6.2-py3-none-any.whl": "25649a8b40f58e30e19aa9bb3c391a92b26e47cf9f028818fcab10b38a849339",
     "mlflow-3.18.0-py3-none-any.whl": "be7d84ba0d0b12392f5b53260cdb3e6d7b7ef4b80c29da90a89b5a1f6db7102f",
+    # TRIAGE_PINS
+    "apache_airflow_core-3.3.2-py3-none-any.whl": "99258922bccec15be4700ff89f3c942b8acd93407e263c287ce863e671bb3c50",
+    "argilla_server-2.8.0-py3-none-any.whl": "e21a5c979ef6536fca634dc957469daca8fb09440c39b2fbeefb223459cc61e0",
+    "arize_phoenix-20.26.1-py3-none-any.whl": "dd318844cba1d7021d8accaa995b7f3716d559eab4afb549dfb1017dd51bab56",
+    "chainlit-2.12.0-py3-none-any.whl": "17cbd2c408f775a123892984bf9170674b5c81a01f7a8af278912e2786253ffc",
+    "dstack-0.22.5-py3-none-any.whl": "e83cd6b7161f379ed173c012cd4d4149d1c395af6abf1dae61a9143f78e3cd04",
+    "feast-0.67.0-py3-none-any.whl": "98667313ae7663f3312174590461e28081112f46d982710867d4b97e0b0f2c66",
+    "freqtrade-2026.9-py3-none-any.whl": "3cc4432381b83ec35000bff6b76f494fa3ec7d1681c7a45c04667dc063789fac",
+    "lightrag_hku-1.5.7-py3-none-any.whl": "895b81d94ca447afc6290c0e049d339f6caed46fbf29e4324f6db987046c6fcb",
+    "mcpo-0.0.20-py3-none-any.whl": "ed2d7dd943fc250c68b3cfd2f6277803cde28b47686d3ac4d00dfbd4cce20885",
+    "xinference-4.1.0-py3-none-any.whl": "40dd71d79e85a86f85c0d8b435fe51111fcf2c09227350d4a452229709528f2d",
+    "zenml-0.98.0-py3-none-any.whl": "801ffbe1821bd48dfc03c9fd5519f5a7d4387d86b3d48d08bd2057dfcde5ad30",
 }
 
 
@@ -153,12 +181,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", help=f"cache folder (default: ${ENV}, else {DEFAULT_DIR})")
     parser.add_argument("--offline", action="store_true", help="never download; fail if something is missing")
-    parser.add_argument("projects", nargs="*", help="only these projects (default: all six)")
+    parser.add_argument("--triage", action="store_true",
+                        help="the triage tier (TRIAGE_PINS, bench/triage.md) instead of the six")
+    parser.add_argument("projects", nargs="*", help="only these projects (default: all six, or the triage tier)")
     args = parser.parse_args(argv)
     try:
-        pins = [BY_NAME[name] for name in args.projects] if args.projects else list(PINS)
+        pins = [BY_NAME[name] for name in args.projects] if args.projects else list(
+            TRIAGE_PINS if args.triage else PINS)
     except KeyError as exc:
-        parser.error(f"unknown project {exc.args[0]!r}; pinned: {', '.join(p.name for p in PINS)}")
+        parser.error(f"unknown project {exc.args[0]!r}; pinned: {', '.join(p.name for p in (*PINS, *TRIAGE_PINS))}")
     root = corpus_dir(args.dir)
     try:
         folders = ensure(root, pins, args.offline)

@@ -37,8 +37,11 @@ RULES: tuple[Rule, ...] = (
     Rule("LG207", "cached-coroutine", "lru_cache/cache on an async def caches the coroutine: the second await raises", "lg2_lifecycle", severity="error"),
     Rule("LG208", "lifespan-not-async", "lifespan= is given a @contextmanager function: startup fails with TypeError", "lg2_lifecycle", severity="error"),
     Rule("LG209", "mounted-lifespan-ignored", "a mounted app's lifespan or startup handlers never run", "lg2_lifecycle", severity="error"),
+    Rule("LG210", "router-event-runs-twice", "a startup/shutdown handler on an included router runs once per inclusion level plus one (FastAPI >= 0.113)", "lg2_lifecycle"),
+    Rule("LG211", "add-event-handler-removed", "app.add_event_handler no longer exists on Starlette >= 1.0: importing the module raises AttributeError", "lg2_lifecycle", severity="error"),
     # Per-request resources
     Rule("LG301", "resource-created-per-request", "a client, pool, engine or model is built per request instead of once at startup", "lg3_per_request"),
+    Rule("LG302", "resource-not-injected", "a route uses a shared client, pool, engine or model directly instead of through Depends: tests cannot override it", "lg3_per_request", default=False),
     # Background tasks
     Rule("LG401", "background-task-unguarded", "a background task can raise with nothing to catch it: the error is lost and later tasks are skipped", "lg4_background"),
     Rule("LG402", "background-task-closed-resource", "a background task gets a value from a yield dependency that is closed before the task runs", "lg4_background", severity="error"),

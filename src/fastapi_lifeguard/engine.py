@@ -19,12 +19,14 @@ from functools import lru_cache
 from io import BytesIO
 from typing import Callable
 
+from .backport import parse_backported
 from .catalogue import lookup
 from .catalogue.blocking import BLOCKING_CALLS, CATEGORIES
 from .catalogue.offload import OFFLOAD_WRAPPERS
 from .findings import Finding
 from .model.builder import build_module
 from .model.fastapi import FastAPIModel
+from .model.ledger import Ledger
 from .model.project import Project
 from .model.records import ModuleModel
 from .settings import Settings
@@ -39,6 +41,7 @@ class Analysis:
     settings: Settings
     blocking: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (what, fix)
     offload: dict[str, int] = field(default_factory=dict)
+    _ledger: Ledger | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, modules: list[ModuleModel], settings: Settings, context=None) -> "Analysis":
@@ -51,6 +54,13 @@ class Analysis:
 
     def blocking_entry(self, target: str | None) -> tuple[str, str] | None:
         return lookup(self.blocking, target)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The resource ledger, built once for every rule that asks (LG2xx, LG302)."""
+        if self._ledger is None:
+            self._ledger = Ledger(self.project, self.fastapi, self.settings.resource_factories)
+        return self._ledger
 
     def offload_position(self, target: str | None) -> int | None:
         return lookup(self.offload, target)
@@ -94,7 +104,11 @@ def decode(data: bytes) -> str:
 
 
 def parse(source: str | bytes, path: str) -> ast.Module | Finding:
-    """Parse or explain in one line why not (LG001)."""
+    """Parse or explain in one line why not (LG001).
+
+    Python 3.14 code that fails only for `except A, B:` or a template string is respelled
+    and parsed again (`backport`); what it still needs is what LG001 then names.
+    """
     try:
         if isinstance(source, bytes):
             source = decode(source)
@@ -102,15 +116,31 @@ def parse(source: str | bytes, path: str) -> ast.Module | Finding:
             warnings.simplefilter("ignore")
             return ast.parse(source, filename=path)
     except SyntaxError as exc:
-        line = exc.lineno or 1
-        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        newer = _newer_syntax(source, exc) if isinstance(source, str) else None
-        why = f"needs Python {newer[0]}.{newer[1]}+ {newer[2]}; running {running}" if newer else f"Python {running}"
-        return _lg001(path, line, max((exc.offset or 1) - 1, 0), f"{exc.msg} ({why})")
+        error = exc
     except (ValueError, UnicodeDecodeError, LookupError) as exc:
         return _lg001(path, 1, 0, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except (RecursionError, MemoryError):
         return _lg001(path, 1, 0, "too deeply nested")
+    if not isinstance(source, str):
+        return _syntax_error(None, error, path)
+    if sys.version_info < (3, 14):
+        try:
+            backported = parse_backported(source, path)
+        except (RecursionError, MemoryError):
+            return _lg001(path, 1, 0, "too deeply nested")
+        if backported is not None:
+            if backported.tree is not None:
+                return backported.tree
+            source, error = backported.text, backported.error or error
+    return _syntax_error(source, error, path)
+
+
+def _syntax_error(source: str | None, exc: SyntaxError, path: str) -> Finding:
+    line = exc.lineno or 1
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    newer = _newer_syntax(source, exc) if source is not None else None
+    why = f"needs Python {newer[0]}.{newer[1]}+ {newer[2]}; running {running}" if newer else f"Python {running}"
+    return _lg001(path, line, max((exc.offset or 1) - 1, 0), f"{exc.msg} ({why})")
 
 
 # Syntax a newer Python accepts, recognised on the lines of a SyntaxError (only after a parse
@@ -124,10 +154,10 @@ _NEWER_SYNTAX: tuple[tuple[tuple[int, int], str, re.Pattern[str]], ...] = tuple(
         ((3, 12), "for type parameters (PEP 695)", r"^\s*(?:async\s+def|def|class)\s+[A-Za-z_]\w*\s*\["),
         ((3, 13), "for type parameter defaults (PEP 696)",
          r"^\s*(?:async\s+def|def|class|type)\s+[A-Za-z_]\w*\s*\[[^\]]*="),
-        ((3, 14), "for `except A, B:` without parentheses (PEP 758)", r"^\s*except\s*\*?\s*[^\s(:][^:]*,(?![^:]*\bas\b)"),
-        ((3, 14), "for template strings (PEP 750)", r"(?<![\w.'\"])(?:[tT][rR]?|[rR][tT])['\"]"),
     )
 )
+# Python 3.14's `except A, B:` and template strings are respelled before LG001 (backport.py):
+# an error left on such a line is one that 3.14 reports too, not a matter of version.
 # 3.12 (PEP 701) lets f-string expressions hold the quote, backslashes and comments that
 # older versions reject with an "f-string: ..." message.
 _F_STRING_ERROR = re.compile(r"^f-string\b.*(?:backslash|'#'|expecting '}'|unmatched|unterminated|single '}')")

@@ -21,8 +21,11 @@ The symbol is the rule's name (`blocking-call-in-async`) and the text starts wit
 code, so a finding reads the same in flake8, the CLI and pylint. LG001's name,
 `syntax-error`, is pylint's own E0001, so it is `lifeguard-syntax-error` here: pylint
 reports real syntax errors itself and never visits such a module; LG001 only appears when
-the engine cannot model a file pylint could parse (too deeply nested). Rules that are off
-by default (LG205) are disabled by default here too; `--enable=<symbol>` turns them on.
+the engine cannot model a file pylint could parse (too deeply nested). A file astroid
+cannot parse but the engine can (Python 3.14's `except A, B:` and t-strings on an older
+Python, see `backport`) gets E0001 from pylint and this checker's findings next to it
+(`LifeguardChecker.visit_unparsed`). Rules that are off by default (LG205) are disabled
+by default here too; `--enable=<symbol>` turns them on.
 
 Cross-module analysis
 ---------------------
@@ -46,9 +49,11 @@ from __future__ import annotations
 
 import os
 import sys
+import tokenize
 from typing import TYPE_CHECKING, Any
 
 from pylint.checkers import BaseChecker
+from pylint.utils import FileState
 
 from . import index as project_index
 from .codes import RULES, Rule, rule_url
@@ -316,12 +321,49 @@ class LifeguardChecker(BaseChecker):
             return [Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}")]
         if isinstance(model, Finding):
             return [model]
+        return self._analyse(model)
+
+    def _analyse(self, model: ModuleModel) -> list[Finding]:
         try:
             findings = analyse([model], self._settings, context=self._cache.by_name)
         except Exception:  # pylint: disable=broad-exception-caught
             # A module the imports led to confused the resolver: this file alone still counts.
             findings = analyse([model], self._settings)
         return [f for f in findings if f.path == model.path]
+
+    def visit_unparsed(self, path: str, modname: str, data: str | None) -> None:
+        """A file astroid could not parse (pylint reported E0001 and visits nothing in it).
+
+        The engine reads Python 3.14 code on older Pythons (`backport`): such a file is
+        analysed from its text, and its findings reported against a module built from the
+        engine's tree, with the file's `# pylint: disable=...` pragmas applied as usual.
+        A file the engine cannot parse either gets nothing more: E0001 already says it.
+        """
+        module, is_package = module_name(path)
+        raw = data.encode("utf-8") if data is not None else None
+        with gc_paused():
+            try:
+                model = self._cache.model(path, module, is_package, raw)
+            except OSError:
+                return
+            if not isinstance(model, ModuleModel):
+                return
+            findings = self._analyse(model)
+            if not findings:
+                return
+            node = _module_node(raw if raw is not None else _read(path), path, modname, is_package)
+        if node is None:
+            return
+        linter = self.linter
+        saved = linter.file_state, linter._ignore_file  # pylint: disable=protected-access
+        try:
+            linter.file_state = FileState(modname, linter.msgs_store, node)
+            linter.process_tokens(_tokens(node))
+            if not linter._ignore_file:  # pylint: disable=protected-access
+                for finding in findings:
+                    self._report(node, finding)
+        finally:
+            linter.file_state, linter._ignore_file = saved  # pylint: disable=protected-access
 
     def _report(self, module: nodes.Module, finding: Finding) -> None:
         self.add_message(
@@ -352,8 +394,73 @@ def _node_at(module: nodes.Module, finding: Finding) -> nodes.NodeNG:
         node = inner
 
 
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _module_node(data: bytes, path: str, modname: str, is_package: bool) -> nodes.Module | None:
+    """An astroid module of the engine's tree, for messages (`obj`, pragmas); not cached in
+    astroid's manager, so the rest of pylint's run sees the file exactly as before."""
+    from astroid import MANAGER, nodes as astroid_nodes
+    from astroid.rebuilder import TreeRebuilder
+
+    tree = parse(data, path)
+    if isinstance(tree, Finding):
+        return None
+    try:
+        node = TreeRebuilder(MANAGER).visit_module(tree, modname, os.path.abspath(path), is_package)
+    except Exception:  # pylint: disable=broad-exception-caught
+        # An astroid that builds modules differently: the findings still go out, without `obj`.
+        node = astroid_nodes.Module(modname, file=os.path.abspath(path), path=[os.path.abspath(path)])
+    node.file_bytes = data  # what was analysed (stdin included): the pragmas are read from it
+    return node
+
+
+def _tokens(node: nodes.Module) -> list[tokenize.TokenInfo]:
+    """The file's tokens for pylint's pragma reader; none (no pragmas) when they do not tokenize."""
+    try:
+        with node.stream() as stream:
+            return list(tokenize.tokenize(stream.readline))
+    except Exception:  # pylint: disable=broad-exception-caught
+        return []
+
+
+def _install_unparsed_hook() -> None:
+    """Let the checker see files astroid cannot parse.
+
+    pylint builds every module with astroid before any checker runs, and drops a file whose
+    build fails after reporting E0001: no checker hook exists for it. `PyLinter.get_ast`
+    (used by serial and `-j` runs alike) is wrapped once per process; for linters without
+    this checker it does nothing more than before.
+    """
+    from pylint.lint import PyLinter
+
+    original = PyLinter.get_ast
+    if getattr(original, "lifeguard_wrapped", False):
+        return
+
+    def get_ast(self: PyLinter, filepath: str, modname: str, data: str | None = None):
+        module = original(self, filepath, modname, data)
+        if module is None and filepath:
+            for checker in self.get_checkers():
+                if isinstance(checker, LifeguardChecker):
+                    try:
+                        checker.visit_unparsed(filepath, modname, data)
+                    except Exception:  # pylint: disable=broad-exception-caught
+                        # Outside any checker hook, an error here would end pylint's whole run;
+                        # the file already has pylint's E0001.
+                        pass
+                    break
+        return module
+
+    get_ast.lifeguard_wrapped = True  # type: ignore[attr-defined]
+    PyLinter.get_ast = get_ast  # type: ignore[method-assign]
+
+
 def register(linter: PyLinter) -> None:
     linter.register_checker(LifeguardChecker(linter))
+    _install_unparsed_hook()
 
 
 def load_configuration(linter: PyLinter) -> None:

@@ -24,7 +24,31 @@ NON_RAISING_CALLS: frozenset[str] = frozenset({
     "builtins.dict.values", "builtins.dict.copy", "builtins.dict.clear",
     "builtins.set.add", "builtins.set.discard", "builtins.set.clear",
     "contextvars.ContextVar.get", "contextvars.ContextVar.set",
+    # scheduling and iteration helpers: they hand work on or build a lazy iterator
+    # (CPython 3.10-3.13 sources: `create_task` only wraps the coroutine, `zip` and
+    # `enumerate` raise nothing until iterated, `Task.cancel` returns a bool)
+    "asyncio.create_task", "asyncio.ensure_future", "asyncio.current_task", "asyncio.get_running_loop",
+    "asyncio.Task.cancel", "asyncio.Future.cancel", "asyncio.Task.done", "asyncio.Future.done",
+    "asyncio.Event.set", "asyncio.Event.clear", "asyncio.Event.is_set",
+    "builtins.zip", "builtins.enumerate", "builtins.range", "builtins.reversed", "builtins.iter",
+    # reading the environment returns the default (None) when a variable is missing
+    "os.getenv", "os.environ.get",
 })
+
+# Methods that do not raise on the objects named here, when the receiver's type is unknown:
+# method -> words one of which the receiver's last name contains (`self._task.cancel()`,
+# `watcher_future.cancel()`, `timer.cancel()`). `Task/Future/TimerHandle/CancelScope.cancel()`
+# only flags the object; an unknown `subscription.cancel()` may be a network call and counts.
+NON_RAISING_METHODS: dict[str, tuple[str, ...]] = {
+    "cancel": ("task", "future", "timer", "handle", "scope", "watcher"),
+    "done": ("task", "future"),
+    "cancelled": ("task", "future"),
+}
+
+# `raise NotImplementedError` in a method a subclass overrides, or an `@abstractmethod`:
+# the concrete class's method is what runs, so it is the one to cite.
+ABSTRACT_RAISES: frozenset[str] = frozenset({"NotImplementedError", "builtins.NotImplementedError"})
+ABSTRACT_DECORATORS: frozenset[str] = frozenset({"abc.abstractmethod"})
 
 # `logger.info(...)`: logging reports its own errors instead of raising (`logging.raiseExceptions`
 # only prints), so log calls on a logger-like receiver are treated as non-raising.

@@ -31,6 +31,10 @@ CATEGORIES: dict[str, tuple[str, str]] = {
                "use `asyncio.open_connection`/`loop.getaddrinfo`, or `await asyncio.to_thread(...)`"),
 }
 
+# Categories that wait on another machine: a chain of helpers ending in one of these is worth
+# following further than one ending in a local file or a sleep (LG102, `MAX_NETWORK_DEPTH`).
+NETWORK_CATEGORIES: frozenset[str] = frozenset({"http", "db", "sdk", "socket"})
+
 # Calls that load a model from disk: blocking on the loop (LG101) and, per request, a
 # resource built again and again (LG301, catalogue/factories.py).
 MODEL_LOADERS: tuple[str, ...] = (

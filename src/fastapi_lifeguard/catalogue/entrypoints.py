@@ -31,3 +31,8 @@ CLI_COMMANDS: frozenset[str] = frozenset({
 # `@group.command()` where `group` is itself a function decorated as a CLI group
 # (`@click.group() def db(): ...`): these methods of it register a command.
 CLI_GROUP_METHODS: frozenset[str] = frozenset({"command", "group"})
+
+# Modules pytest collects and runs on its own event loop (pytest-asyncio, anyio's plugin): the
+# default `python_files = ["test_*.py", "*_test.py"]` of `_pytest/python.py`, and `conftest.py`
+# for fixtures. Shell-style patterns on the file's base name.
+PYTEST_MODULES: tuple[str, ...] = ("test_*.py", "*_test.py", "conftest.py")

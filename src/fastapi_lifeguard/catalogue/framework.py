@@ -42,3 +42,10 @@ BACKGROUND_TASK: frozenset[str] = frozenset({"starlette.background.BackgroundTas
 MIDDLEWARE_BASES: frozenset[str] = frozenset({
     "starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware",
 })
+
+# Decorators that only wrap or describe a function. Any other decorator (`@sio.on("msg")`,
+# `@scheduler.job`, a project `@register`) may hand the coroutine to a framework that calls it
+# in the server's loop, so LG101/LG103 keep reporting it even when no call to it is seen.
+WRAPPING_DECORATOR_PREFIXES: tuple[str, ...] = (
+    "builtins.", "abc.", "functools.", "typing.", "typing_extensions.", "contextlib.",
+)

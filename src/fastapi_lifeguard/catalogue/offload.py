@@ -17,3 +17,7 @@ OFFLOAD_WRAPPERS: dict[str, int] = {
 
 # Wrapping a callable in these keeps it a callable: `to_thread(partial(f, x))` is correct.
 CALLABLE_BUILDERS: frozenset[str] = frozenset({"functools.partial"})
+
+# Calls that run the callable they are given at this position, in the same thread:
+# `partial(ctx.run, func)` handed to `run_in_executor` runs `func` in the executor.
+CALLABLE_FORWARDERS: dict[str, int] = {"contextvars.Context.run": 0}

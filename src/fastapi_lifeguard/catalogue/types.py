@@ -46,6 +46,7 @@ TYPE_ALIASES: dict[str, str] = {
 # Calling one of these gives an object of the named type (constructors are implicit:
 # calling a type in SYNC_CLIENTS or TYPES_WITH_RESULTS gives that type).
 CALL_RESULTS: dict[str, str] = {
+    "contextvars.copy_context": "contextvars.Context",
     "redis.from_url": "redis.Redis",
     "redis.Redis.from_url": "redis.Redis",
     "redis.asyncio.from_url": "redis.asyncio.Redis",

@@ -49,6 +49,7 @@ class _Builder:
         self.guard = False
         self.in_finally = False
         self.in_if = False
+        self.branch: tuple[str, Ref | None, bool] | None = None
         self.loop_var: Ref | None = None
         self.in_loop = False
         self.finally_try_depth = 0
@@ -177,15 +178,15 @@ class _Builder:
 
     def _enter(self, sid: int):
         saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-                 self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler)
-        self.scope, self.guard, self.in_finally, self.in_if = sid, False, False, False
+                 self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch)
+        self.scope, self.guard, self.in_finally, self.in_if, self.branch = sid, False, False, False, None
         self.loop_var, self.in_loop, self.finally_try_depth, self.with_depth = None, False, 0, 0
         self.handler, self.test_depth, self.in_handler = (), 0, False
         return saved
 
     def _leave(self, saved) -> None:
         (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-         self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler) = saved
+         self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch) = saved
 
     def _qualname(self, name: str) -> str:
         parent = self.scopes[self.scope]
@@ -354,7 +355,7 @@ class _Builder:
 
     def visit_Raise(self, node: ast.Raise) -> None:
         self.scopes[self.scope].raises.append(
-            Raise(node.lineno, node.col_offset, self.guard, node.exc is None, self.handler))
+            Raise(node.lineno, node.col_offset, self.guard, node.exc is None, self.handler, _raised_name(node.exc)))
         for child in ast.iter_child_nodes(node):
             self.visit(child)
 
@@ -439,11 +440,35 @@ class _Builder:
 
     def _visit_branching(self, node: ast.If | ast.While) -> None:
         self._visit_test(node.test)
-        saved = self.in_if
+        saved = self.in_if, self.branch
         self.in_if = True
-        self.visit_many(node.body)
-        self.visit_many(node.orelse)
-        self.in_if = saved
+        if isinstance(node, ast.If):
+            text, subject, when_set = self._condition(node.test)
+            self.branch = (text, subject, when_set)
+            self.visit_many(node.body)
+            self.branch = (f"not ({text})" if subject is None else text, subject, not when_set)
+            self.visit_many(node.orelse)
+        else:
+            self.branch = None
+            self.visit_many(node.body)
+            self.visit_many(node.orelse)
+        self.in_if, self.branch = saved
+
+    def _condition(self, test: ast.expr) -> tuple[str, Ref | None, bool]:
+        """The test as written, and its subject when it only asks whether a value is set."""
+        text = _text(test)
+        text = text if len(text) <= 60 else text[:57] + "..."
+        when_set = True
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, when_set = test.operand, False
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
+            when_set = when_set == isinstance(test.ops[0], ast.IsNot)
+            test = test.left
+        if isinstance(test, (ast.Name, ast.Attribute)):
+            subject = self.ref(test)
+            return text, (subject if subject.kind == "name" else None), when_set
+        return text, None, True
 
     visit_If = _visit_branching
     visit_While = _visit_branching
@@ -514,6 +539,7 @@ class _Builder:
             parent_pos=role.get("parent_pos"), stmt=role.get("stmt", "other"),
             targets=role.get("targets", ()), guarded=self.guard, in_finally=self.in_finally,
             in_handler=self.in_handler, in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
+            branch=self.branch, star_kwargs=any(kw.arg is None for kw in node.keywords),
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)
@@ -552,3 +578,50 @@ def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool
     placeholder = Call(-1, 0, 0, 0, 0, OTHER, 0)
     return ModuleModel(path, module, is_package, builder.scopes,
                        [c if c is not None else placeholder for c in calls])
+
+
+def _raised_name(node: ast.expr | None) -> str:
+    """`raise NotImplementedError`, `raise NotImplementedError("...")`: the dotted class name."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join((node.id, *reversed(parts)))
+
+
+_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+        ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+
+
+def _text(node: ast.AST, depth: int = 0) -> str:
+    """A short rendering of a condition for messages (`ast.unparse` costs ~10x more, on every
+    `if` of every module)."""
+    if depth > 6:
+        return "..."
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_text(node.value, depth + 1)}.{node.attr}"
+    if isinstance(node, ast.Constant):
+        return repr(node.value) if not isinstance(node.value, str) or len(node.value) < 30 else "'...'"
+    if isinstance(node, ast.Call):
+        return f"{_text(node.func, depth + 1)}({'...' if node.args or node.keywords else ''})"
+    if isinstance(node, ast.Subscript):
+        return f"{_text(node.value, depth + 1)}[{_text(node.slice, depth + 1)}]"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _text(node.operand, depth + 1)
+        return f"not ({inner})" if isinstance(node.operand, (ast.BoolOp, ast.Compare)) else f"not {inner}"
+    if isinstance(node, ast.BoolOp):
+        joiner = " and " if isinstance(node.op, ast.And) else " or "
+        return joiner.join(f"({_text(v, depth + 1)})" if isinstance(v, ast.BoolOp) else _text(v, depth + 1)
+                           for v in node.values)
+    if isinstance(node, ast.Compare):
+        parts = [_text(node.left, depth + 1)]
+        for op, right in zip(node.ops, node.comparators):
+            parts += [_OPS.get(type(op), "?"), _text(right, depth + 1)]
+        return " ".join(parts)
+    return "..."

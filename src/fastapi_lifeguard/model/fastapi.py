@@ -6,11 +6,14 @@ run on the event loop?"; they never re-derive FastAPI facts themselves.
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from dataclasses import dataclass, field
 
 from ..catalogue import framework as fw
 from ..catalogue import lookup
-from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS
+from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS, PYTEST_MODULES
+from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project, canonical
 from .records import Call, ModuleModel, Ref
 
@@ -27,6 +30,12 @@ BACKGROUND = "background task"
 # Callers followed up from a coroutine to a startup handler: deeper than any real call chain,
 # shallow enough that a generated 1,000-coroutine chain does not exhaust the recursion limit.
 _MAX_CALLER_DEPTH = 50
+
+# FastAPI 0.113.0 merges an included router's lifespan into the parent's (measured: 0.112.0
+# runs an included router's handlers once, 0.113.0 twice).
+LIFESPAN_MERGED_SINCE = (0, 113)
+_MAX_INCLUSION_DEPTH = 8
+_MAX_PATHS = 64
 
 REQUEST_CONTEXTS = frozenset({ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE, EXCEPTION_HANDLER})
 STARTUP_CONTEXTS = frozenset({LIFESPAN, STARTUP, SHUTDOWN})
@@ -61,6 +70,27 @@ class Registration:
 
 
 @dataclass(eq=False)
+class Inclusion:
+    """`parent.include_router(child)`: FastAPI copies the child's startup/shutdown handlers
+    into the parent's lists, and since 0.113 also merges the child's lifespan into the parent's."""
+
+    module: ModuleModel
+    call: Call
+    parent: AppObject | None  # None: a parameter typed as an app or router, which object unknown
+    child: AppObject
+
+
+@dataclass(eq=False)
+class HandlerRuns:
+    """How often a router's startup/shutdown handler runs, along the `include_router` chains above it."""
+
+    router: AppObject
+    paths: list[tuple[Inclusion, ...]]  # each starts with the inclusion of `router` itself
+    runs: int  # at startup (or shutdown), summed over the paths
+    exact: bool  # every path ends at an app we see; otherwise `runs` is a lower bound
+
+
+@dataclass(eq=False)
 class BackgroundUse:
     """`background_tasks.add_task(fn, ...)` or `BackgroundTask(fn, ...)`."""
 
@@ -78,6 +108,7 @@ class FastAPIModel:
         self.apps: list[AppObject] = []
         self.registrations: list[Registration] = []
         self.background: list[BackgroundUse] = []
+        self._include_calls: list[tuple[ModuleModel, Call]] = []
         self._callers: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._call_sites: dict[tuple[int, int], list[tuple[ModuleModel, Call]]] = {}
         self._loop_started: set[tuple[int, int]] = set()  # `anyio.run(main)`: run in a loop of its own
@@ -88,6 +119,7 @@ class FastAPIModel:
             self._scan(m)
         self._app_calls = {(id(a.module), a.call.id): a for a in self.apps}
         self._handlers: dict[int, list[Registration]] | None = None
+        self._inclusions: dict[int, list[Inclusion]] | None = None
 
     # ---- queries -----------------------------------------------------------------
     def contexts_of(self, m: ModuleModel, sid: int) -> set[str]:
@@ -149,13 +181,38 @@ class FastAPIModel:
                     callees.setdefault((id(cm), csid), []).append(callee_key)
             served = set(self.contexts)
             queue = list(served)
+            by_id = {id(mod): mod for mod in self.project.modules}
             while queue:
-                for nxt in callees.get(queue.pop(), ()):
+                key = queue.pop()
+                nxt_keys = list(callees.get(key, ()))
+                mod = by_id.get(key[0])
+                if mod is not None and mod.scopes[key[1]].name != "__init__":
+                    # A call through the base type (`storage: LeaseStorage` → `read_lease()`)
+                    # resolves to the base method; the subclasses' overrides are what runs.
+                    nxt_keys.extend((id(om), osid) for om, osid in self.project.overrides(mod, key[1]))
+                for nxt in nxt_keys:
                     if nxt not in served:
                         served.add(nxt)
                         queue.append(nxt)
             self._served = served
         return (id(m), sid) in self._served
+
+    def has_entry_point(self) -> bool:
+        """Is there anything FastAPI runs among the modules analysed (an app, a router, a route,
+        a dependency...)? Without one the user asked for a library check: every coroutine may be
+        anybody's, so none is judged by whether a served function reaches it."""
+        return bool(self.apps) or bool(self.contexts)
+
+    def maybe_registered(self, m: ModuleModel, sid: int) -> bool:
+        """Is the function decorated by something that may register it for someone to call
+        (not a plain wrapper from WRAPPING_DECORATOR_PREFIXES)?"""
+        scope = m.scopes[sid]
+        for dec in scope.decorators:
+            ref = m.calls[dec.base].func if dec.kind == "call" else dec
+            dotted = self.project.dotted_of(m, scope.parent, ref)
+            if dotted is None or not dotted.startswith(fw.WRAPPING_DECORATOR_PREFIXES):
+                return True
+        return False
 
     def callers(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
         if self._callers is None:
@@ -171,6 +228,11 @@ class FastAPIModel:
                         key = (id(callee.module), callee.scope)
                         graph.setdefault(key, []).append((m, _function_of(m, call.scope)))
                         sites.setdefault(key, []).append((m, call))
+                    handed = self._offloaded_function(m, call)
+                    if handed is not None:
+                        # `loop.run_in_executor(None, partial(file_content, ...))`: the function runs
+                        # for this caller, and what it returns (a coroutine) may be awaited here.
+                        graph.setdefault(handed, []).append((m, _function_of(m, call.scope)))
                     pos = lookup(LOOP_RUNNERS, project.call_name(m, call))
                     if pos is not None and len(call.args) > pos and call.args[pos].kind == "name":
                         value = project.value_of(m, call.scope, call.args[pos])
@@ -179,14 +241,47 @@ class FastAPIModel:
             self._callers = graph
         return self._callers
 
+    def _offloaded_function(self, m: ModuleModel, call: Call) -> tuple[int, int] | None:
+        """The project function a `to_thread`/`run_in_executor` call runs (through `partial`,
+        `ctx.run` and one local name each)."""
+        pos = lookup(OFFLOAD_WRAPPERS, self.project.call_name(m, call))
+        if pos is None or len(call.args) <= pos:
+            return None
+        ref, sid = call.args[pos], call.scope
+        for _ in range(6):
+            if ref.kind == "name" and not ref.attrs:
+                value = self.project.value_of(m, sid, ref)
+                if value and value[0] == "scope":
+                    return (id(value[1]), value[2]) if value[1].scopes[value[2]].kind == "def" else None
+                bsid = m.binding_scope(sid, ref.base)
+                bindings = m.scopes[bsid].bindings.get(ref.base, []) if bsid is not None else []
+                if len(bindings) != 1 or bindings[0].kind != "assign" or not isinstance(bindings[0].value, Ref):
+                    return None
+                ref, sid = bindings[0].value, bsid
+            elif ref.kind == "call" and not ref.attrs and m.calls[ref.base].id >= 0:
+                inner = m.calls[ref.base]
+                if self.project.callee(m, inner).target not in CALLABLE_BUILDERS or not inner.args:
+                    return None
+                ref = inner.args[0]
+                if ref.kind == "name" and ref.attrs:
+                    owner = self.project.value_of(m, sid, Ref("name", ref.base, ref.attrs[:-1]))
+                    forward = CALLABLE_FORWARDERS.get(f"{owner[1]}.{ref.attrs[-1]}") if owner and owner[0] == "inst" else None
+                    if forward is None or len(inner.args) <= forward + 1:
+                        return None
+                    ref = inner.args[forward + 1]
+            else:
+                return None
+        return None
+
     # ---- code that runs outside the server ---------------------------------------
     def off_server(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
         """Does this coroutine only ever run in an event loop of its own, never the server's?
 
         A CLI command (typer/click/cyclopts, or wrapped by a decorator that calls `asyncio.run`),
-        a coroutine started with `asyncio.run(main())`/`anyio.run(main)`, and what only those
-        call: a blocking call there makes no request wait. Functions FastAPI runs never are;
-        functions nobody is seen calling are not either (they may be anybody's).
+        a coroutine started with `asyncio.run(main())`/`anyio.run(main)`, a function of a pytest
+        module (pytest runs it; wheels ship their tests), and what only those call: a blocking
+        call there makes no request wait. Functions FastAPI runs never are; functions nobody is
+        seen calling are not either (they may be anybody's).
         """
         key = (id(m), sid)
         found = self._off_server.get(key)
@@ -198,7 +293,7 @@ class FastAPIModel:
         scope = m.scopes[sid]
         result = False
         if scope.kind == "def" and not self.contexts_of(m, sid):
-            if self._cli_entry(m, sid):
+            if self._cli_entry(m, sid) or _pytest_module(m):
                 result = True
             else:
                 sites = self._sites(key)
@@ -207,6 +302,10 @@ class FastAPIModel:
                                  for cm, call in sites)
         self._off_server[key] = result
         return result
+
+    def call_sites(self, m: ModuleModel, sid: int) -> list[tuple[ModuleModel, Call]]:
+        """Every call seen to reach this function (for a class: its `__init__`)."""
+        return self._sites((id(m), sid))
 
     def _sites(self, key: tuple[int, int]) -> list[tuple[ModuleModel, Call]]:
         self.callers()
@@ -308,9 +407,6 @@ class FastAPIModel:
             return apps.pop() if len(apps) == 1 else None
         if ref.kind != "name":
             return None
-        attrs = ref.attrs[:-1] if ref.attrs and ref.attrs[-1] == "router" else ref.attrs
-        if len(attrs) > 1:
-            return None
         name = ref.base
         bsid = m.binding_scope(sid, name)
         if bsid is None:
@@ -320,6 +416,16 @@ class FastAPIModel:
         if len(bindings) != 1:
             return None
         b = bindings[0]
+        if b.kind == "import" and len(ref.attrs) == 1:
+            # `items.router` with `from . import items`: the module's `router`, not an app's router.
+            found = project.find_module(f"{b.value}.{ref.attrs[0]}")
+            if found is not None and len(found[1]) == 1:
+                obj = self.app_of(found[0], 0, Ref("name", found[1][0]), depth + 1)
+                if obj is not None:
+                    return obj
+        attrs = ref.attrs[:-1] if ref.attrs and ref.attrs[-1] == "router" else ref.attrs
+        if len(attrs) > 1:
+            return None
         if attrs:  # `main.app`: an attribute of an imported project module
             if b.kind != "import":
                 return None
@@ -345,6 +451,77 @@ class FastAPIModel:
                 if target is not None:
                     self._handlers.setdefault(id(target), []).append(r)
         return self._handlers.get(id(app), [])
+
+    # ---- routers and inclusion ------------------------------------------------------
+    def inclusions_of(self, child: AppObject) -> list[Inclusion]:
+        """Where this router is included (`parent.include_router(child)`), parents resolved."""
+        if self._inclusions is None:
+            found: dict[int, list[Inclusion]] = {}
+            for m, call in self._include_calls:
+                ref = call.args[0] if call.args else call.kwargs.get("router")
+                func = call.func
+                parent = self.app_of(m, call.scope, _receiver_ref(func))
+                sub = self.app_of(m, call.scope, ref)
+                if sub is None or sub.kind != "router" or sub is parent:
+                    continue
+                # `def include_routers(app: FastAPI): app.include_router(items)`: an app (or
+                # router) known only by its type: a chain ends there, its lifespan unknown.
+                if parent is not None or self.app_kind(self._receiver(m, call.scope, func)):
+                    found.setdefault(id(sub), []).append(Inclusion(m, call, parent, sub))
+            self._inclusions = found
+        return self._inclusions.get(id(child), [])
+
+    def inclusion_paths(self, router: AppObject) -> list[tuple[Inclusion, ...]]:
+        """Every chain of `include_router` from this router up to an object included nowhere
+        (the app, or a router whose own inclusion we do not see). Cycles are cut; at most
+        _MAX_PATHS chains of _MAX_INCLUSION_DEPTH links, far beyond real router trees."""
+        paths: list[tuple[Inclusion, ...]] = []
+        todo: list[tuple[Inclusion, ...]] = [(inc,) for inc in self.inclusions_of(router)]
+        while todo and len(paths) < _MAX_PATHS:
+            path = todo.pop()
+            top = path[-1].parent
+            above = [inc for inc in self.inclusions_of(top) if inc.parent is not router
+                     and all(inc.parent is not p.parent for p in path)] if top is not None else []
+            if not above or len(path) >= _MAX_INCLUSION_DEPTH:
+                paths.append(path)
+            else:
+                todo.extend(path + (inc,) for inc in above)
+        return paths
+
+    def handler_runs(self, r: Registration, version: tuple[int, int] | None) -> HandlerRuns | None:
+        """For a handler registered on an included router without `lifespan=`: how many times
+        FastAPI `version` (None: current) runs it (SPEC §2, measured on 0.112.0, 0.113.0, 0.165.0).
+
+        `include_router` copies the handlers registered so far into the parent's list, at every
+        level; an object without `lifespan=` runs its list. From 0.113 on the router's own
+        lifespan (its default one runs its handlers) is merged into the parent's too: so the
+        handler runs once for the router itself and once more per object up the chain that has
+        no `lifespan=` and got the copy. Before 0.113 only the app's list runs: once, or never
+        when the app has `lifespan=`.
+        """
+        router = self.app_of(r.module, r.scope, r.receiver_ref)
+        if router is None or router.kind != "router" or self.has_lifespan(router):
+            return None
+        paths = self.inclusion_paths(router)
+        if not paths:
+            return None
+        merged = version is None or version >= LIFESPAN_MERGED_SINCE
+        total, exact = 0, True
+        for path in paths:
+            top = path[-1].parent
+            exact = exact and top is not None and top.kind == "app"
+            copied = _before(r.module, r.scope, r.line, path[0].module, path[0].call)
+            levels = []  # per object above the router: does it run the handler from its own list?
+            for i, inc in enumerate(path):
+                if i:
+                    copied = copied and _before(path[i - 1].module, path[i - 1].call.scope, path[i - 1].call.line,
+                                                inc.module, inc.call)
+                levels.append(copied and inc.parent is not None and not self.has_lifespan(inc.parent))
+            if merged:
+                total += 1 + sum(levels)
+            elif top is not None and top.kind == "app" and levels[-1]:
+                total += 1
+        return HandlerRuns(router, paths, total, exact)
 
     @staticmethod
     def has_lifespan(app: AppObject) -> bool:
@@ -432,6 +609,9 @@ class FastAPIModel:
             if method in _CALL_METHODS:
                 self._method_call(m, call, method)
                 continue
+            if func.kind == "call" and not func.attrs and call.args:
+                self._on_event_call(m, call, m.calls[func.base])
+                continue
             if func.kind != "name":
                 continue
             target = project.callee(m, call).target
@@ -491,9 +671,28 @@ class FastAPIModel:
                                                            receiver, ("scope", m, sid), _receiver_ref(func),
                                                            parent, call.end_line, call.end_col))
 
+    def _on_event_call(self, m: ModuleModel, call: Call, inner: Call) -> None:
+        """`router.on_event("startup")(handler)`: the decorator applied by hand. Only on objects
+        known to be an app or a router (`events_bus.on_event("message")(fn)` is another library)."""
+        func = inner.func
+        if inner.id < 0 or func.kind != "name" or func.attrs[-1:] != ("on_event",):
+            return
+        receiver = self._receiver(m, inner.scope, func)
+        if not self.app_kind(receiver):
+            return
+        event = _const_str(inner.args[0] if inner.args else inner.kwargs.get("event_type"))
+        if event in ("startup", "shutdown"):
+            value = self.project.value_of(m, call.scope, call.args[0])
+            self._mark(value, STARTUP if event == "startup" else SHUTDOWN)
+            self.registrations.append(Registration(m, inner.line, inner.col, event, "on_event", receiver, value,
+                                                   _receiver_ref(func), call.scope, inner.end_line, inner.end_col))
+
     def _method_call(self, m: ModuleModel, call: Call, method: str) -> None:
         project = self.project
         receiver = self._receiver(m, call.scope, call.func)
+        if method == "include_router":
+            self._include_calls.append((m, call))
+            return
         if method == "add_task":
             # Unknown receivers count only when named like one (`bg_tasks`, `background`).
             root = call.func.base if call.func.kind == "name" else ""
@@ -579,12 +778,21 @@ class FastAPIModel:
 
 
 _CALL_METHODS = frozenset({
-    "add_task", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
+    "add_task", "include_router", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
 })
 
 
 def _receiver_ref(func: Ref) -> Ref:
     return Ref(func.kind, func.base, func.attrs[:-1], func.items, func.op, func.line, func.col)
+
+
+def _before(m: ModuleModel, sid: int, line: int, later_m: ModuleModel, later: Call) -> bool:
+    """Did code at `line` run before the `later` call? Known only for module-level code of one
+    module; across modules the importer runs after the module it imports (the router module
+    is imported, handlers and all, before `include_router` is called)."""
+    if m is not later_m or sid != 0 or later.scope != 0:
+        return True
+    return line < later.line
 
 
 def _is_background_tasks(value) -> bool:
@@ -602,3 +810,8 @@ def _function_of(m: ModuleModel, sid: int) -> int:
     while sid > 0 and m.scopes[sid].kind == "lambda":
         sid = m.scopes[sid].parent
     return sid
+
+
+def _pytest_module(m: ModuleModel) -> bool:
+    name = os.path.basename(m.path)
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in PYTEST_MODULES)

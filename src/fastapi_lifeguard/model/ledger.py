@@ -25,7 +25,9 @@ from .records import Call, ModuleModel, Ref, Scope
 
 RELEASED, ESCAPED = "released", "escaped"
 
-Key = tuple  # ("local", id(module), scope id, name) | ("state", name) | ("attr", name) | ("global", name)
+# ("local", id(module), scope id, name) | ("state", name) | ("state", id(app), name) | ("attr", name)
+# | ("global", name). `app.state` is keyed by its app when the code says which app it is.
+Key = tuple
 
 
 def parts(ref: Ref | None) -> tuple[str, ...] | None:
@@ -66,6 +68,7 @@ class Resource:
     made: tuple[str, int]  # path and line of the factory call
     via: tuple[str, ...] = ()  # helper functions between the startup code and the factory
     is_task: bool = False
+    kept: tuple = ()  # keys a memoising helper also keeps it under (`_clients` of `return _clients[k]`)
 
 
 @dataclass(eq=False)
@@ -100,7 +103,10 @@ class Ledger:
         self._positions: dict[tuple[int, int], frozenset[tuple[int, int]]] = {}
         self._aliases: dict[tuple[int, int, str], tuple[Ref, int] | None] = {}
         self._types: dict[Key, set[str]] | None = None
+        self._stores: dict[Key, list[tuple[ModuleModel, Call | None]]] | None = None
+        self._stores_any: dict[Key, list[tuple[ModuleModel, Call | None]]] | None = None
         self._wild: set[int] | None = None
+        self._lifespan_owner: dict[tuple[int, int], set[int]] | None = None
         self.roots: dict[tuple[int, int], set[int]] = {}  # helper -> modules of the lifespans/handlers reaching it
         self._roles()
         self._index()
@@ -448,7 +454,8 @@ class Ledger:
             return None
         if len(p) >= 2:
             if p[-2] == "state":
-                return ("state", p[-1]), False
+                app = self.state_app(m, sid, p)
+                return (("state", p[-1]) if app is None else ("state", app, p[-1])), False
             return ("attr", p[-1]), False
         bsid = self.binding_scope(m, sid, p[0])
         if bsid is None or bsid == 0:
@@ -477,7 +484,13 @@ class Ledger:
         p = (ref.base, *ref.attrs)
         kind = key[0]
         if kind == "state":
-            return "exact" if len(p) >= 2 and p[-2] == "state" and p[-1] == key[1] else None
+            if len(p) < 2 or p[-2] != "state" or p[-1] != key[-1]:
+                return None
+            if len(key) == 3:
+                app = self.state_app(m, sid, p)
+                if app is not None and app != key[1]:
+                    return None  # another app's `state`: its release is not this one's
+            return "exact"
         if kind == "attr":
             return "exact" if len(p) >= 2 and p[-1] == key[1] else None
         if kind == "global":
@@ -507,6 +520,40 @@ class Ledger:
             match = self.denotes(key, use)
             if match:
                 yield use, match
+
+    def state_app(self, m: ModuleModel, sid: int, p: tuple[str, ...]) -> int | None:
+        """Which app `<x>.state.<name>` belongs to, when the code says: `x` names one app
+        (`public.state.pool`), or is the first parameter of a lifespan given to one app only."""
+        owner = p[:-2]
+        if not owner:
+            return None
+        app = self.fastapi.app_of(m, sid, Ref("name", owner[0], owner[1:]))
+        if app is not None:
+            return id(app) if app.kind == "app" else None
+        if len(owner) != 1:
+            return None
+        fsid = sid
+        while fsid > 0 and m.scopes[fsid].kind == "lambda":
+            fsid = m.scopes[fsid].parent
+        scope = m.scopes[fsid]
+        if scope.kind != "def" or not scope.params or scope.params[0].name != owner[0]:
+            return None
+        if m.binding_scope(sid, owner[0]) != fsid:
+            return None
+        apps = self._lifespan_apps().get((id(m), fsid), ())
+        return next(iter(apps)) if len(apps) == 1 else None
+
+    def _lifespan_apps(self) -> dict[tuple[int, int], set[int]]:
+        """Lifespan function -> the apps created with `lifespan=` it (a shared lifespan: several)."""
+        if self._lifespan_owner is None:
+            owners: dict[tuple[int, int], set[int]] = {}
+            for app in self.fastapi.apps:
+                if app.kind != "app" or not self.fastapi.has_lifespan(app):
+                    continue
+                for value in self.fastapi.lifespan_values(app.module, app.call.scope, app.lifespan):
+                    owners.setdefault((id(value[1]), value[2]), set()).add(id(app))
+            self._lifespan_owner = owners
+        return self._lifespan_owner
 
     # ---- what a call makes ------------------------------------------------------------------
     def resource_of_call(self, m: ModuleModel, call: Call, depth: int = 0) -> Resource | None:
@@ -543,7 +590,8 @@ class Ledger:
             if scope.kind == "def":
                 inner = self.returned_resource(cm, csid, depth + 1)
                 if inner is not None:
-                    return Resource(inner.rtype, inner.factory, inner.made, (f"{scope.name}()", *inner.via), inner.is_task)
+                    return Resource(inner.rtype, inner.factory, inner.made, (f"{scope.name}()", *inner.via),
+                                    inner.is_task, inner.kept)
         return None
 
     def _is_loop(self, m: ModuleModel, sid: int, ref: Ref) -> bool:
@@ -593,10 +641,35 @@ class Ledger:
                     res = self.resource_of_call(m, call, depth)
             elif ref.kind == "name" and not ref.attrs:
                 res = self._returned_local(m, sid, ref.base, depth)
+            elif ref.kind == "sub" and isinstance(ref.base, Ref):
+                res = self._returned_memo(m, sid, ref.base, depth)
             if res is None or (found is not None and found.rtype is not res.rtype):
                 return None
             found = res
         return found
+
+    def _returned_memo(self, m: ModuleModel, sid: int, registry: Ref, depth: int) -> Resource | None:
+        """`if k not in _clients: _clients[k] = _build(k)` / `return _clients[k]`: a memoising
+        factory. Whoever calls it at startup owns the client (LG201): it is released through
+        the name the caller keeps it under or through the module-level dict. A helper that only
+        startup code calls reports where it stores the client instead (its own entry)."""
+        if registry.kind != "name" or registry.attrs or self.fastapi.is_startup_only(m, sid):
+            return None
+        found = self.key_of_target(m, sid, registry)
+        if found is None or found[0][0] != "global":
+            return None
+        made = None
+        for target, value, _line in m.scopes[sid].attr_stores:
+            if (target.kind == "sub" and parts(target.base) == parts(registry)  # type: ignore[arg-type]
+                    and value.kind == "call" and not value.attrs):
+                call = m.calls[value.base]
+                res = self.resource_of_call(m, call, depth) if call.id >= 0 else None
+                if res is None or (made is not None and made.rtype is not res.rtype):
+                    return None
+                made = res
+        if made is None:
+            return None
+        return Resource(made.rtype, made.factory, made.made, made.via, made.is_task, (*made.kept, found[0]))
 
     def _returned_local(self, m: ModuleModel, sid: int, name: str, depth: int) -> Resource | None:
         if self.binding_scope(m, sid, name) != sid:
@@ -919,7 +992,7 @@ class Ledger:
     def _settle(self, entry: Entry) -> str:
         if entry.resource.is_task:
             return self._settle_task(entry)
-        verdicts = [self.fate(k, entry.resource.is_task, entry=entry) for k in entry.keys]
+        verdicts = [self.fate(k, entry.resource.is_task, entry=entry) for k in (*entry.keys, *entry.resource.kept)]
         if RELEASED in verdicts:
             return RELEASED
         if ESCAPED in verdicts:
@@ -965,32 +1038,69 @@ class Ledger:
         return False
 
     # ---- types of what names hold (LG202) ---------------------------------------------------
-    def key_types(self) -> dict[Key, set[str]]:
-        """Every assignment of a resource anywhere, by key: what type each name may hold."""
-        if self._types is None:
-            types: dict[Key, set[str]] = {}
+    def stores(self) -> dict[Key, list[tuple[ModuleModel, Call | None]]]:
+        """Everything stored under a global, `app.state.x` or attribute name anywhere in the
+        project: the call that made each value, or None for a value that is not a call."""
+        if self._stores is None:
+            stores: dict[Key, list[tuple[ModuleModel, Call | None]]] = {}
             for m in self.project.modules:
                 for call in m.calls:
                     if call.id < 0 or call.stmt != "assign" or len(call.targets) != 1:
                         continue
-                    resource = self.resource_of_call(m, call)
                     found = self.key_of_target(m, call.scope, call.targets[0])
-                    if found is None or found[1]:
-                        continue
-                    types.setdefault(found[0], set()).add(resource.rtype.name if resource else "?")
-                # Anything else stored under the same name makes its type unknown.
+                    if found is not None and not found[1]:
+                        stores.setdefault(found[0], []).append((m, call))
+                # Anything else stored under the same name makes its type unknown; a local
+                # made by one call (`async with Client() as client: app.state.http = client`)
+                # stands for that call.
                 for scope in m.scopes:
                     for target, value, _line in scope.attr_stores:
                         if value.kind != "call" and not _is_none(value):
                             found = self.key_of_target(m, scope.id, target)
                             if found is not None and not found[1]:
-                                types.setdefault(found[0], set()).add("?")
+                                stores.setdefault(found[0], []).append((m, self._made_by(m, scope.id, value)))
                 for name, bindings in m.scopes[0].bindings.items():
                     for b in bindings:
                         value = b.value if isinstance(b.value, Ref) else None
                         if b.kind != "assign" or value is None or value.kind not in ("call", "const"):
                             if b.kind not in ("def", "class"):
-                                types.setdefault(("global", name), set()).add("?")
+                                stores.setdefault(("global", name), []).append((m, None))
+            self._stores = stores
+        return self._stores
+
+    def stores_any_app(self) -> dict[Key, list[tuple[ModuleModel, Call | None]]]:
+        """`stores()` with `app.state.x` merged across apps: what `request.app.state.x` may hold
+        when the request's app is not known."""
+        if self._stores_any is None:
+            merged: dict[Key, list[tuple[ModuleModel, Call | None]]] = {}
+            for key, made in self.stores().items():
+                merged.setdefault(_type_key(key), []).extend(made)
+            self._stores_any = merged
+        return self._stores_any
+
+    def _made_by(self, m: ModuleModel, sid: int, ref: Ref) -> Call | None:
+        """The one call a plain local was bound to (`x = F()`, `with F() as x`), else None."""
+        if ref.kind != "name" or ref.attrs:
+            return None
+        bsid = self.binding_scope(m, sid, ref.base)
+        if bsid is None or bsid == 0:
+            return None
+        bindings = _not_none(m.scopes[bsid].bindings.get(ref.base, ()))
+        if len(bindings) != 1 or bindings[0].kind not in ("assign", "with") or not isinstance(bindings[0].value, Ref):
+            return None
+        value = bindings[0].value
+        if value.kind != "call" or value.attrs or m.calls[value.base].id < 0:
+            return None
+        return m.calls[value.base]
+
+    def key_types(self) -> dict[Key, set[str]]:
+        """Every assignment of a resource anywhere, by key: what type each name may hold."""
+        if self._types is None:
+            types: dict[Key, set[str]] = {}
+            for key, made in self.stores_any_app().items():
+                for m, call in made:
+                    resource = self.resource_of_call(m, call) if call is not None else None
+                    types.setdefault(key, set()).add(resource.rtype.name if resource else "?")
             self._types = types
         return self._types
 
@@ -1024,7 +1134,7 @@ class Ledger:
                 elif b.kind != "assign" or not _is_none(b.value):
                     names.add("?")
         else:
-            names = self.key_types().get(key, set())
+            names = self.key_types().get(_type_key(key), set())
         if len(names) == 1:
             name = next(iter(names))
             return lc.RESOURCE_TYPES.get(name) or self._user_type(name)
@@ -1045,6 +1155,11 @@ def _is_none(ref) -> bool:
 def _not_none(bindings) -> list:
     """Bindings other than `x = None` (the placeholder before a startup assignment)."""
     return [b for b in bindings if not (b.kind == "assign" and _is_none(b.value))]
+
+
+def _type_key(key: Key) -> Key:
+    """What a name may hold is judged across apps: `app.state.client` of any app (LG202)."""
+    return ("state", key[-1]) if key[0] == "state" else key
 
 
 def _tail(ref: Ref) -> str | None:

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..catalogue import framework as fw
+from ..catalogue import lookup
 from ..catalogue.clients import NESTED_RESOURCE_CLIENTS, SYNC_CLIENTS
+from ..catalogue.offload import OFFLOAD_WRAPPERS
 from ..catalogue.types import ATTRIBUTE_RESULTS, CALL_RESULTS, DIVIDABLE_TYPES, TRACKED_TYPES, TYPE_ALIASES
 from .records import Call, ModuleModel, Ref
 
@@ -75,6 +77,7 @@ class Project:
         self._callees: dict[tuple[int, int], Callee] = {}
         self._results: dict[tuple[int, int], str | None] = {}
         self._self_attrs: dict[tuple[int, int, str], object] = {}
+        self._subclasses: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._busy: set = set()
         self._depth = 0
 
@@ -270,6 +273,40 @@ class Project:
                     return found
         return None
 
+    def overrides(self, m: ModuleModel, sid: int) -> list[tuple[ModuleModel, int]]:
+        """The methods of project subclasses that replace method `sid` (same name, deeper class)."""
+        scope = m.scopes[sid]
+        if scope.kind != "def" or scope.parent < 0 or m.scopes[scope.parent].kind != "class":
+            return []
+        subclasses = self._subclass_index()
+        found = []
+        todo, seen = list(subclasses.get((id(m), scope.parent), ())), set()
+        while todo:
+            cm, csid = todo.pop()
+            if (id(cm), csid) in seen:
+                continue
+            seen.add((id(cm), csid))
+            member = cm.scopes[csid].members.get(scope.name)
+            if member is not None:
+                found.append((cm, member))
+            todo.extend(subclasses.get((id(cm), csid), ()))
+        return found
+
+    def _subclass_index(self) -> dict[tuple[int, int], list[tuple[ModuleModel, int]]]:
+        """Project class -> its direct project subclasses, built once."""
+        if self._subclasses is None:
+            index: dict[tuple[int, int], list[tuple[ModuleModel, int]]] = {}
+            for mod in self.modules:
+                for cls in mod.scopes:
+                    if cls.kind != "class":
+                        continue
+                    for base in cls.bases:
+                        value = self.value_of(mod, cls.parent, base)
+                        if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+                            index.setdefault((id(value[1]), value[2]), []).append((mod, cls.id))
+            self._subclasses = index
+        return self._subclasses
+
     def class_bases(self, m: ModuleModel, sid: int, depth: int = 0) -> set[str]:
         """External dotted names among a project class's bases, transitively."""
         found: set[str] = set()
@@ -400,6 +437,14 @@ class Project:
         hit = CALL_RESULTS.get(target)
         if hit:
             return hit
+        pos = lookup(OFFLOAD_WRAPPERS, target)
+        if pos is not None and target != "asgiref.sync.sync_to_async" and len(call.args) > pos:
+            # `await asyncio.to_thread(resolve_provider, ...)` gives what `resolve_provider` returns.
+            value = self.value_of(m, call.scope, call.args[pos])
+            if value and value[0] == "scope" and value[1].scopes[value[2]].kind == "def":
+                fm, fsid = value[1], value[2]
+                ann = fm.scopes[fsid].returns_ann
+                return self.annotation_type(fm, fm.scopes[fsid].parent, ann) if ann is not None else None
         if target in SYNC_CLIENTS or target in TRACKED_TYPES:
             return target
         if callee.module is not None:
@@ -463,7 +508,24 @@ class Project:
         scope = dm.scopes[dsid]
         if scope.kind == "class":
             return self.qualname(dm, dsid)
-        return self.annotation_type(dm, scope.parent, scope.returns_ann)
+        t = self.annotation_type(dm, scope.parent, scope.returns_ann)
+        if t is None and scope.kind == "def" and (scope.returns_ann is None or scope.is_generator):
+            t = self._produced_type(dm, dsid)
+        return t
+
+    def _produced_type(self, m: ModuleModel, sid: int) -> str | None:
+        """An unannotated dependency (`def get_db(): db = SessionLocal(); yield db`): the one
+        type every non-None yield (or return, for a plain function) gives. The parameter gets
+        what FastAPI injects whether or not it is annotated."""
+        scope = m.scopes[sid]
+        refs = [y.value for y in scope.yields] if scope.is_generator else list(scope.returns)
+        types = set()
+        for ref in refs:
+            if ref is None or _is_none(ref):
+                continue
+            value = self.value_of(m, sid, ref)
+            types.add(value[1] if value and value[0] == "inst" else None)
+        return types.pop() if len(types) == 1 else None
 
     def annotated_dependency(self, m: ModuleModel, sid: int, ref: Ref | None, depth: int = 0):
         """The `Depends(...)` call inside an `Annotated[...]` annotation (or alias), as (module, call)."""

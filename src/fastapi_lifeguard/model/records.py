@@ -61,6 +61,11 @@ class Call:
     in_if: bool = False  # inside an if/while body (memoisation checks, conditional cleanup)
     in_loop: bool = False
     loop_var: Ref | None = None  # the innermost `for` loop's iterable, when in a loop
+    # The innermost `if` branch the call is on: (the test as written, its subject when the test
+    # is `x`, `not x`, `x is None`, `x is not None`, whether the branch runs when the subject is
+    # set). `else` branches flip the last item. None outside an `if` (or inside a `while`).
+    branch: tuple[str, Ref | None, bool] | None = None
+    star_kwargs: bool = False  # `f(**options)`: keywords not written out
 
 
 @dataclass(slots=True)
@@ -97,6 +102,7 @@ class Raise:
     guarded: bool
     bare: bool = False  # `raise` with no exception: re-raises the one being handled
     handler: tuple[str, ...] = ()  # names caught by the innermost enclosing `except` clause
+    exc: str = ""  # the raised class as written (`NotImplementedError`, `errors.Missing`), when a name
 
 
 @dataclass(slots=True)
@@ -149,6 +155,30 @@ class ModuleModel:
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]
 
+    def behind_cache(self, call: Call, kept_on_objects: bool = False) -> bool:
+        """A call behind a once-only guard on a cache the function returns: it runs when the
+        cache is empty or stale, not on every call. The function returns the cache and makes the
+        call inside an `if` (`if stamp != _seen: ...`) or after an early `return CACHE`.
+
+        The cache is a `global` the function declares; with `kept_on_objects` also a value it
+        stores on an object that outlives the call and returns (`return self._models[key]` after
+        `self._models[key] = ...`, `return issuer.doc` after `issuer.doc = ...`), never a local.
+        """
+        if call.stmt == "return":
+            return False  # `if fresh: return Client()`: handed back, not what the cache keeps
+        scope = self.scopes[call.scope]
+        cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
+        if kept_on_objects:
+            stored = {_shape(target) for target, _value, _line in scope.attr_stores}
+            cached += [r for r in scope.returns if r.kind in ("name", "sub") and _shape(r) in stored
+                       and _kept_beyond_call(scope, r)]
+        if not cached:
+            return False
+        if call.in_if:
+            return True
+        first = min(cached, key=lambda r: (r.line, r.col))
+        return len(scope.returns) >= 2 and (first.line, first.col) < (call.line, call.col)
+
     def binding_scope(self, sid: int, name: str) -> int | None:
         """The scope whose binding `name` refers to when read in `sid` (None: builtin or unbound)."""
         start = sid
@@ -160,3 +190,22 @@ class ModuleModel:
                 return sid
             sid = scope.parent
         return None
+
+
+def _shape(ref: Ref) -> tuple:
+    """What a stored or returned place names, without positions: `self._models[<any key>]`."""
+    if ref.kind == "sub" and isinstance(ref.base, Ref):
+        return ("sub", _shape(ref.base))
+    return (ref.kind, ref.base if ref.kind == "name" else None, ref.attrs)
+
+
+def _kept_beyond_call(scope: Scope, ref: Ref) -> bool:
+    """An attribute or item of a parameter, a global or a module-level object; not of a local
+    the function makes (`d = {}; d[k] = ...; return d[k]` is rebuilt on every call)."""
+    while ref.kind == "sub" and isinstance(ref.base, Ref):
+        ref = ref.base
+    if ref.kind != "name":
+        return False
+    if ref.base in scope.globals:
+        return True
+    return all(b.kind == "param" for b in scope.bindings.get(ref.base, ()))  # none: module level

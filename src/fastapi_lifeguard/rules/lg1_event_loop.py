@@ -11,7 +11,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH, SINGLE_FILE_IO
+from ..catalogue.blocking import CATEGORIES, FILE_OPENERS, NETWORK_CATEGORIES, NON_BLOCKING_WITH, SINGLE_FILE_IO
 from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -23,6 +23,10 @@ CODES = ("LG101", "LG102", "LG103", "LG104", "LG105")
 # LG102 follows at most this many sync helpers: deeper chains mostly end in one-time
 # initialisation behind conditions, and a reader cannot act on them.
 MAX_HELPER_DEPTH = 3
+# ... unless the chain is one the request always takes to another machine: it ends in a
+# network call (NETWORK_CATEGORIES, or I/O on a sync client), every step is unconditional (no
+# `if`, `except` or early return before it) and every helper is in the coroutine's package.
+MAX_NETWORK_DEPTH = 6
 
 # A safety valve for the recursion itself: a generated 1,000-function chain exhausted the
 # recursion limit. Well above MAX_HELPER_DEPTH so memoised answers stay right.
@@ -35,6 +39,7 @@ _CLIENT_FIX = ("use the async client (AsyncSession, httpx.AsyncClient, redis.asy
 def check(analysis) -> Iterator[Finding]:
     finder = _Blocking(analysis)
     fastapi = analysis.fastapi
+    library = not fastapi.has_entry_point()
     for m in analysis.project.modules:
         for scope in m.scopes:
             if scope.kind != "def" or not fastapi.on_loop(m, scope.id):
@@ -42,9 +47,14 @@ def check(analysis) -> Iterator[Finding]:
             if fastapi.off_server(m, scope.id):
                 continue  # a CLI command or script coroutine: its loop serves no request
             startup = fastapi.is_startup_only(m, scope.id)
-            # Through helpers only where FastAPI runs the coroutine (directly or via its callers):
-            # library coroutines far from any route are not this linter's business.
-            via_helpers = startup or fastapi.is_served(m, scope.id)
+            served = startup or fastapi.is_served(m, scope.id)
+            if not (served or library or fastapi.maybe_registered(m, scope.id)):
+                # An async client class shipped beside the server, a library API reached only
+                # from its own sync wrapper: nothing FastAPI runs reaches it, so its blocking
+                # calls make no request wait. Without any entry point (a library check) every
+                # coroutine counts, for its own calls; helpers are followed only where served.
+                continue
+            via_helpers = served
             where = fastapi.describe(m, scope.id)
             for cid in scope.calls:
                 finding = finder.on_loop_call(m, m.calls[cid], where, startup, via_helpers)
@@ -62,7 +72,8 @@ class _Blocking:
     def __init__(self, analysis) -> None:
         self.analysis = analysis
         self.project = analysis.project
-        self._reach: dict[tuple[int, int, bool], tuple[tuple[str, ...], str, str] | None] = {}
+        self._reach: dict[tuple[int, int, bool], tuple[tuple[str, ...], str, str, bool] | None] = {}
+        self._network = {CATEGORIES[c] for c in NETWORK_CATEGORIES}
 
     # A blocking call as (label, what, fix), or None.
     def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str] | None:
@@ -93,8 +104,9 @@ class _Blocking:
                 return True
         return False
 
-    def helper(self, callee: Callee, startup: bool = False, depth: int = 0) -> tuple[tuple[str, ...], str, str] | None:
-        """For a call into a project sync function: (chain, what, fix) of the blocking call it reaches.
+    def helper(self, callee: Callee, startup: bool = False, depth: int = 0) -> tuple[tuple[str, ...], str, str, bool] | None:
+        """For a call into a project sync function: (chain, what, fix, always) of the blocking
+        call it reaches; `always`: a network call every step of the chain takes.
 
         `startup`: called while the app starts or stops, where one local file read is not worth
         reporting (SINGLE_FILE_IO); the search goes on to what else the helper does.
@@ -112,7 +124,7 @@ class _Blocking:
                 and not self.analysis.fastapi.decorated_with(m, sid, fw.CACHE_DECORATORS)):
             for cid in scope.calls:
                 call = m.calls[cid]
-                if self._offloaded(m, call) is not None or _behind_cache(m, call):
+                if self._offloaded(m, call) is not None or m.behind_cache(call):
                     continue
                 inner = self.project.callee(m, call)
                 hit = self.direct(m, call, inner)
@@ -123,12 +135,17 @@ class _Blocking:
                     # token file only for `oidc/azure/...` secrets): the request rarely takes it.
                     continue
                 if hit is not None:
-                    result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3])
+                    network = hit[0] == "LG103" or self.analysis.blocking_entry(inner.target) in self._network
+                    always = network and _unconditional(m, call)
+                    result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3], always)
                     break
                 deeper = self.helper(inner, startup, depth + 1)
-                if deeper is not None and len(deeper[0]) < MAX_HELPER_DEPTH:
+                if deeper is None:
+                    continue
+                always = deeper[3] and _unconditional(m, call) and _package(inner.module) == _package(m)
+                if len(deeper[0]) < (MAX_NETWORK_DEPTH if always else MAX_HELPER_DEPTH):
                     name = inner.module.scopes[inner.scope].name
-                    result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2])
+                    result = ((f"{name}()", *deeper[0]), deeper[1], deeper[2], always)
                     break
         self._reach[key] = result
         return result
@@ -179,7 +196,7 @@ class _Blocking:
         callee = self.project.callee(m, call)
         if self._offloaded(m, call) is not None:
             return self._called_not_passed(m, call, callee)
-        if _behind_cache(m, call):
+        if m.behind_cache(call):
             return None
         hit = self.direct(m, call, callee)
         if hit is not None and callee.target in FILE_OPENERS and self._file_io_offloaded(m, call):
@@ -193,7 +210,7 @@ class _Blocking:
             return self._finding(m, call, code, f"{shown} ({what}) blocks the event loop in {where}", fix)
         reach = self.helper(callee, startup) if via_helpers else None
         if reach is not None:
-            chain, what, fix = reach
+            chain, what, fix, _always = reach
             # `helper()` only returns a chain for a project function, so `callee.module` is set;
             # its scope ids index that module, which may not be `m` (project mode).
             name = callee.module.scopes[callee.scope].name
@@ -233,20 +250,18 @@ class _Blocking:
         return Finding(m.path, call.line, call.col, code, f"{text}; {fix}", call.end_line, call.end_col, fix, chain)
 
 
-def _behind_cache(m: ModuleModel, call: Call) -> bool:
-    """A call behind a once-only guard on a module-level cache: the function declares `global
-    CACHE`, returns it, and makes the call inside an `if` (`if stamp != _seen: ...`) or after an
-    early `return CACHE`. It runs when the cache is empty or stale, not on every call."""
-    scope = m.scopes[call.scope]
-    if not scope.globals:
+def _unconditional(m: ModuleModel, call: Call) -> bool:
+    """Does every run of the function make this call: not on an `if`/`while` branch, not in an
+    `except` block, and no `return` before it?"""
+    if call.in_if or call.in_handler:
         return False
-    cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
-    if not cached:
-        return False
-    if call.in_if:
-        return True
-    first = min(cached, key=lambda r: (r.line, r.col))
-    return len(scope.returns) >= 2 and (first.line, first.col) < (call.line, call.col)
+    # A return on an earlier line is an early exit; one on the call's own line is its statement.
+    return not any(r.line < call.line for r in m.scopes[call.scope].returns)
+
+
+def _package(m: ModuleModel | None) -> str:
+    """The top-level package of a module ("" for a file analysed alone)."""
+    return m.module.split(".", 1)[0] if m is not None and m.module else ""
 
 
 def _display(callee: Callee) -> str:

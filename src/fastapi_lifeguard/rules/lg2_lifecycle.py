@@ -1,7 +1,8 @@
-"""LG201–LG209: the application lifecycle.
+"""LG201–LG211: the application lifecycle.
 
 What an app makes at startup it must release at shutdown (LG201, LG202, LG204, LG205), and
-its startup/shutdown code must be wired so that it runs at all (LG203, LG206, LG208, LG209).
+its startup/shutdown code must be wired so that it runs at all (LG203, LG206, LG208, LG209,
+LG211), and only once (LG210).
 The resource ledger (`model/ledger.py`) pairs creations with releases; LG207 is the one
 rule about caching that lives here because an `lru_cache`d coroutine usually holds a client.
 """
@@ -14,18 +15,23 @@ from typing import Iterator
 from ..catalogue import framework as fw
 from ..catalogue import lifecycle as lc
 from ..findings import Finding
-from ..model.fastapi import Registration
+from ..model.fastapi import LIFESPAN_MERGED_SINCE, HandlerRuns, Registration
 from ..model.ledger import Entry, Ledger, text
 from ..model.records import Call, ModuleModel, Ref
 
-CODES = ("LG201", "LG202", "LG203", "LG204", "LG205", "LG206", "LG207", "LG208", "LG209")
+CODES = ("LG201", "LG202", "LG203", "LG204", "LG205", "LG206", "LG207", "LG208", "LG209", "LG210", "LG211")
 
 _DEPRECATED_SINCE = (0, 104)  # on_event emits DeprecationWarning from FastAPI 0.104 on
+# Starlette 1.0 removed `Starlette.add_event_handler`; FastAPI 0.133.0 is the first release that
+# allows Starlette 1.x (0.164.0 requires >= 1.6). Measured: fastapi 0.133.0 + starlette 1.0.0 and
+# fastapi 0.165.0 + starlette 1.10.0 raise AttributeError; `app.router.add_event_handler` and
+# `app.on_event` (FastAPI's own) still work.
+_STARLETTE_1_SINCE = (0, 133)
 
 
 def check(analysis) -> Iterator[Finding]:
-    ledger = Ledger(analysis.project, analysis.fastapi, analysis.settings.resource_factories)
-    yield from _unreleased(ledger)
+    ledger = analysis.ledger
+    yield from _unreleased(ledger, analysis.settings.fastapi_version)
     yield from _not_awaited(ledger)
     yield from _handlers(analysis)
     yield from _bare_yield(ledger)
@@ -48,8 +54,8 @@ def _finding(m: ModuleModel, line: int, col: int, code: str, text_: str, fix: st
 
 
 # ---- LG201 / LG204 -------------------------------------------------------------------------
-def _unreleased(ledger: Ledger) -> Iterator[Finding]:
-    ignored = _ignored_handlers(ledger.fastapi)
+def _unreleased(ledger: Ledger, version) -> Iterator[Finding]:
+    ignored = _ignored_handlers(ledger.fastapi, version)
     for entry in ledger.entries:
         if entry.verdict != "leaked" or (id(entry.module), entry.owner) in ignored:
             continue  # a handler that never runs (LG203) makes nothing
@@ -59,17 +65,34 @@ def _unreleased(ledger: Ledger) -> Iterator[Finding]:
             yield _resource_finding(ledger, entry)
 
 
-def _ignored_handlers(fastapi) -> set[tuple[int, int]]:
-    """Handlers registered only on objects that have `lifespan=`: they never run."""
+def _ignored_handlers(fastapi, version) -> set[tuple[int, int]]:
+    """Handlers registered only where they never run (LG203)."""
     runs: dict[tuple[int, int], bool] = {}
     for r in fastapi.registrations:
         h = r.handler
         if not h or h[0] != "scope":
             continue
-        app = fastapi.app_of(r.module, r.scope, r.receiver_ref)
         key = (id(h[1]), h[2])
-        runs[key] = runs.get(key, False) or not (app is not None and fastapi.has_lifespan(app))
+        runs[key] = runs.get(key, False) or _never_runs(fastapi, r, version) is None
     return {key for key, ran in runs.items() if not ran}
+
+
+def _never_runs(fastapi, r: Registration, version) -> str | None:
+    """Why a registered handler never runs (the LG203 text), or None."""
+    app = fastapi.app_of(r.module, r.scope, r.receiver_ref)
+    if app is not None and fastapi.has_lifespan(app):
+        kind = "router" if app.kind == "router" else "app"
+        return (f"this {kind} was created with `lifespan=` ({_at(app.module.path, app.call.line)}), "
+                f"which replaces startup and shutdown handlers")
+    if version is not None and version < LIFESPAN_MERGED_SINCE:
+        found = fastapi.handler_runs(r, version)
+        if found is not None and found.exact and found.runs == 0:
+            tops = {id(p[-1].parent): p[-1].parent for p in found.paths}.values()
+            if all(fastapi.has_lifespan(top) for top in tops):
+                top = next(iter(tops))
+                return (f"FastAPI before 0.113 runs an included router's handlers only from the app's own list, "
+                        f"and the app was created with `lifespan=` ({_at(top.module.path, top.call.line)})")
+    return None
 
 
 def _made(entry: Entry) -> str:
@@ -208,17 +231,78 @@ def _handlers(analysis) -> Iterator[Finding]:
     version = analysis.settings.fastapi_version
     for r in fastapi.registrations:
         part = "before `yield`" if r.event == "startup" else "after `yield`"
-        app = fastapi.app_of(r.module, r.scope, r.receiver_ref)
-        if app is not None and fastapi.has_lifespan(app):
-            kind = "router" if app.kind == "router" else "app"
-            what = (f"{_registration_text(r)}: {_handler_name(r)} never runs, because this {kind} was created with "
-                    f"`lifespan=` ({_at(app.module.path, app.call.line)}), which replaces startup and shutdown handlers")
+        why = _never_runs(fastapi, r, version)
+        if why is not None:
+            what = f"{_registration_text(r)}: {_handler_name(r)} never runs, because {why}"
             fix = f"call it from the lifespan, {part}"
             yield _finding(r.module, r.line, r.col, "LG203", what, fix, r.end_line, r.end_col)
-        if r.via in ("on_event", "add_event_handler") and (version is None or version >= _DEPRECATED_SINCE):
-            what = f"{_registration_text(r)} is deprecated since FastAPI 0.104"
-            fix = f"move {_handler_name(r)} into a lifespan (`FastAPI(lifespan=...)`), {part}"
-            yield _finding(r.module, r.line, r.col, "LG206", what, fix, r.end_line, r.end_col)
+        elif version is None or version >= LIFESPAN_MERGED_SINCE:
+            found = fastapi.handler_runs(r, version)
+            if found is not None and found.runs >= 2:
+                yield _runs_twice(fastapi, r, found)
+        if r.via not in ("on_event", "add_event_handler") or (version is not None and version < _DEPRECATED_SINCE):
+            continue
+        fix = f"move {_handler_name(r)} into a lifespan (`FastAPI(lifespan=...)`), {part}"
+        code, what = "LG206", f"{_registration_text(r)} is deprecated since FastAPI 0.104"
+        if r.via == "add_event_handler" and _on_app_itself(fastapi, r):
+            # Its own error code: LG206 is a warning teams ignore while migrating; this one
+            # stops the app from starting.
+            if version is None or version >= _STARLETTE_1_SINCE:
+                code, what = "LG211", (f"{_registration_text(r)} raises AttributeError when the module is imported: "
+                                       f"Starlette 1.0 removed `add_event_handler` from the app "
+                                       f"(FastAPI 0.133+ installs Starlette 1.x)")
+            else:
+                what += ", and fails with AttributeError on Starlette 1.0 and later (FastAPI 0.133+)"
+        yield _finding(r.module, r.line, r.col, code, what, fix, r.end_line, r.end_col)
+
+
+def _on_app_itself(fastapi, r: Registration) -> bool:
+    """`app.add_event_handler(...)` on the app object; not `app.router.add_event_handler`, which
+    FastAPI's APIRouter still defines."""
+    ref = r.receiver_ref
+    if ref is None or ref.kind != "name" or ref.attrs[-1:] == ("router",):
+        return False
+    app = fastapi.app_of(r.module, r.scope, ref)
+    if app is not None:
+        return app.kind == "app"
+    return fastapi.app_kind(r.receiver) == "app"
+
+
+def _runs_twice(fastapi, r: Registration, found: HandlerRuns) -> Finding:
+    """LG210: the count for the inclusion chains found, the versions, and the fix."""
+    path = found.paths[0]
+    chain = f"`{_object_name(found.router, r.module)}` is included in " + ", which is included in ".join(
+        f"`{_parent_name(inc, r.module)}` ({_at(inc.module.path, inc.call.line)})" for inc in path)
+    if len(found.paths) > 1:
+        chain += f" (and {len(found.paths) - 1} more inclusion path{'s' if len(found.paths) > 2 else ''})"
+    if found.exact:
+        old = fastapi.handler_runs(r, (0, 112))
+        before = {0: "never", 1: "once"}.get(old.runs, f"{old.runs} times") if old is not None else "never"
+        count = f"{found.runs} times at {r.event} on FastAPI 0.113 and later ({before} on 0.112)"
+    else:
+        chain += ", a parameter whose object is not known here" if path[-1].parent is None else ", and that in an app"
+        count = f"at least {found.runs} times at {r.event} on FastAPI 0.113 and later"
+    what = (f"{_registration_text(r)}: {_handler_name(r)} runs {count}: {chain}; FastAPI runs them once for the "
+            f"router and again at each level above it without `lifespan=`")
+    fix = "move the work into the app's lifespan, or into a `lifespan=` of this router"
+    return _finding(r.module, r.line, r.col, "LG210", what, fix, r.end_line, r.end_col)
+
+
+def _parent_name(inc, here: ModuleModel) -> str:
+    if inc.parent is None:
+        return text(Ref("name", inc.call.func.base, inc.call.func.attrs[:-1]))
+    return _object_name(inc.parent, here)
+
+
+def _object_name(obj, here: ModuleModel) -> str:
+    """`router`, or `items.router` for an object of another module (names repeat across modules)."""
+    for ref in obj.names:
+        if ref.kind == "name":
+            name = text(ref)
+            if obj.module is not here and obj.module.module:
+                return f"{obj.module.module.rsplit('.', 1)[-1]}.{name}"
+            return name
+    return "the app" if obj.kind == "app" else "the router"
 
 
 # ---- LG205 ---------------------------------------------------------------------------------------
@@ -297,30 +381,61 @@ def _sync_lifespans(analysis) -> Iterator[Finding]:
 # ---- LG209 ---------------------------------------------------------------------------------------
 def _mounts(analysis) -> Iterator[Finding]:
     project, fastapi = analysis.project, analysis.fastapi
+    mounts = []
+    run_apps: set[int] = set()  # apps whose lifespan the project enters by hand
+    blind: set[int] = set()  # modules with such a runner whose app is unknown (a loop over routes)
     for m in project.modules:
         for call in m.calls:
-            if call.id < 0 or not call.func.attrs or call.func.attrs[-1] != "mount" or call.func.kind != "name":
+            if call.id < 0 or call.func.kind != "name":
                 continue
-            receiver = Ref("name", call.func.base, call.func.attrs[:-1], line=call.func.line, col=call.func.col)
-            parent_app = fastapi.app_of(m, call.scope, receiver)
-            if parent_app is None and not fastapi.app_kind(project.value_of(m, call.scope, receiver)):
-                continue
-            sub_ref = call.args[1] if len(call.args) > 1 else call.kwargs.get("app")
-            sub = fastapi.app_of(m, call.scope, sub_ref)
-            if sub is None or sub is parent_app:
-                continue
-            reasons = []
-            if fastapi.has_lifespan(sub):
-                reasons.append(f"its lifespan ({_at(sub.module.path, sub.call.line)})")
-            handlers = fastapi.handlers_of(sub)
-            if handlers:
-                names = ", ".join(sorted({_handler_name(h) for h in handlers}))
-                reasons.append(f"its startup/shutdown handlers ({names})")
-            if not reasons:
-                continue
-            shown = text(sub_ref) if sub_ref is not None and sub_ref.kind == "name" else "the sub-application"
-            verb = "never run" if handlers else "never runs"
-            what = f"`{text(receiver)}.mount(..., {shown})`: {' and '.join(reasons)} {verb} for a mounted app"
-            fix = (f"run them from the parent's lifespan (`async with {shown}.router.lifespan_context({shown}):` "
-                   f"around its `yield`)")
-            yield _finding(m, call.line, call.col, "LG209", what, fix, call.end_line, call.end_col)
+            runner = _lifespan_runner(call)
+            if runner is not None:
+                app = fastapi.app_of(m, call.scope, runner)
+                if app is None:
+                    blind.add(id(m))
+                else:
+                    run_apps.add(id(app))
+            elif call.func.attrs and call.func.attrs[-1] == "mount":
+                mounts.append((m, call))
+    for m, call in mounts:
+        if id(m) in blind:
+            continue  # mcpo: the lifespan enters `route.app.router.lifespan_context(route.app)` per Mount
+        receiver = Ref("name", call.func.base, call.func.attrs[:-1], line=call.func.line, col=call.func.col)
+        parent_app = fastapi.app_of(m, call.scope, receiver)
+        if parent_app is None and not fastapi.app_kind(project.value_of(m, call.scope, receiver)):
+            continue
+        sub_ref = call.args[1] if len(call.args) > 1 else call.kwargs.get("app")
+        sub = fastapi.app_of(m, call.scope, sub_ref)
+        if sub is None or sub is parent_app or id(sub) in run_apps:
+            continue  # entering `lifespan_context` also runs the startup/shutdown handlers
+        reasons = []
+        if fastapi.has_lifespan(sub):
+            reasons.append(f"its lifespan ({_at(sub.module.path, sub.call.line)})")
+        handlers = fastapi.handlers_of(sub)
+        if handlers:
+            names = ", ".join(sorted({_handler_name(h) for h in handlers}))
+            reasons.append(f"its startup/shutdown handlers ({names})")
+        if not reasons:
+            continue
+        named = sub_ref is not None and sub_ref.kind == "name"
+        shown = text(sub_ref) if named else "the sub-application"
+        verb = "never run" if handlers else "never runs"
+        what = f"`{text(receiver)}.mount(..., {shown})`: {' and '.join(reasons)} {verb} for a mounted app"
+        sub_name = shown if named else "sub"
+        fix = (f"run them from the parent's lifespan (`async with {sub_name}.router.lifespan_context({sub_name}):` "
+               f"around its `yield`)")
+        yield _finding(m, call.line, call.col, "LG209", what, fix, call.end_line, call.end_col)
+
+
+def _lifespan_runner(call: Call) -> Ref | None:
+    """The app whose lifespan this call enters by hand: `sub.router.lifespan_context(sub)`, or
+    `getattr(sub.router, "lifespan_context")` (Starlette's `Router.lifespan_context`)."""
+    func = call.func
+    if func.attrs[-2:] == ("router", "lifespan_context"):
+        return Ref("name", func.base, func.attrs[:-2], line=func.line, col=func.col)
+    if func.base == "getattr" and not func.attrs and len(call.args) > 1:
+        obj, attr = call.args[0], call.args[1]
+        if attr.kind == "const" and attr.base == "lifespan_context" and obj.kind == "name" \
+                and obj.attrs[-1:] == ("router",):
+            return Ref("name", obj.base, obj.attrs[:-1], line=obj.line, col=obj.col)
+    return None

@@ -1,4 +1,5 @@
-"""LG301: a client, pool, engine or model built once per request.
+"""LG301: a client, pool, engine or model built once per request; LG302 (off by default): a
+route that uses a shared one directly instead of receiving it through `Depends`.
 
 Routes, dependencies (yield dependencies and `Depends(Class)` instances included), middleware
 and websocket handlers run for every request; whatever they build from the factory catalogue
@@ -19,13 +20,15 @@ from typing import Iterator
 from .lg1_event_loop import _MAX_CHAIN
 from ..catalogue import lookup
 from ..catalogue.factories import FACTORIES, KINDS, MEMOISING_DECORATORS, SHARED_POOL_KWARGS
+from ..catalogue.lifecycle import RESOURCE_TYPES
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.fastapi import DEPENDENCY, MIDDLEWARE, ROUTE, WEBSOCKET
+from ..model.ledger import Key
 from ..model.project import Callee
-from ..model.records import Call, ModuleModel, Ref
+from ..model.records import OTHER, Call, ModuleModel, Ref, Scope
 
-CODES = ("LG301",)
+CODES = ("LG301", "LG302")
 
 PER_REQUEST = frozenset({ROUTE, WEBSOCKET, DEPENDENCY, MIDDLEWARE})
 _REQUEST_TYPES = frozenset({"starlette.requests.Request", "fastapi.Request", "fastapi.requests.Request",
@@ -35,6 +38,11 @@ _PROCESS, _OBJECT = 2, 1
 
 
 def check(analysis) -> Iterator[Finding]:
+    yield from _per_request(analysis)
+    yield from _not_injected(analysis)
+
+
+def _per_request(analysis) -> Iterator[Finding]:
     finder = _PerRequest(analysis)
     fastapi = analysis.fastapi
     for m in analysis.project.modules:
@@ -86,6 +94,8 @@ class _PerRequest:
                                 advice or "create it once in the lifespan and reuse it")
         self._reach: dict[tuple[int, int], tuple[tuple[str, ...], str, str] | None] = {}
         self._escape_memo: dict[tuple, bool] = {}
+        self._unset_memo: dict[tuple[int, int, str], bool] = {}
+        self._attrs: dict[str, list[tuple[ModuleModel, int, Ref]]] | None = None
 
     def entry(self, target: str | None) -> tuple[str, str] | None:
         return lookup(self.table, target)
@@ -282,20 +292,104 @@ class _PerRequest:
                 and not self._caches_result(m, sid)):
             for cid in scope.calls:
                 call = m.calls[cid]
+                if m.behind_cache(call, kept_on_objects=True):
+                    continue  # built when the cache the helper returns is empty, not per call
+                branch = self._branch(m, call)
+                if branch is _NEVER:
+                    continue
+                when = f", when `{branch}`" if branch else ""
                 hit = self.made(m, call)
                 if hit is not None:
                     shown = hit[0].strip("`")
-                    result = ((f"{shown} ({os.path.basename(m.path)}:{call.line})",), hit[1], hit[2])
+                    result = ((f"{shown} ({os.path.basename(m.path)}:{call.line}{when})",), hit[1], hit[2])
                     break
                 if call.id < 0 or self._memoised(m, call):
                     continue  # `_cache[key] = Helper(...)` behind a missing-check
                 inner = self.project.callee(m, call)
                 deeper = self.helper(inner, depth + 1)
                 if deeper is not None and len(deeper[0]) < MAX_FACTORY_DEPTH:
-                    result = ((f"{_name(inner, m)}()", *deeper[0]), deeper[1], deeper[2])
+                    step = f"{_name(inner, m)}(){' (when `' + branch + '`)' if branch else ''}"
+                    result = ((step, *deeper[0]), deeper[1], deeper[2])
                     break
         self._reach[key] = result
         return result
+
+    # ---- branches -------------------------------------------------------------------
+    def _branch(self, m: ModuleModel, call: Call):
+        """_NEVER when the call sits on an `if` branch the code never takes (`if self.proxy:`
+        where every value `proxy` gets is a literal None); the test as written when that cannot
+        be decided (the message names the branch); None when the call is on no branch."""
+        if call.branch is None:
+            return None
+        text, subject, when_set = call.branch
+        if subject is not None and self._never_set(m, call.scope, subject):
+            return _NEVER if when_set else None
+        return text
+
+    def _never_set(self, m: ModuleModel, sid: int, subject: Ref) -> bool:
+        """`self.<attr>` of a project class that only ever holds a literal None/False: stored
+        as one, or from an `__init__` parameter that every construction leaves at None."""
+        scope = m.scopes[sid]
+        if (len(subject.attrs) != 1 or not scope.params or subject.base != scope.params[0].name
+                or scope.parent < 0 or m.scopes[scope.parent].kind != "class"):
+            return False
+        key = (id(m), scope.parent, subject.attrs[0])
+        found = self._unset_memo.get(key)
+        if found is None:
+            found = self._unset_memo[key] = self._only_none(m, scope.parent, subject.attrs[0])
+        return found
+
+    def _only_none(self, m: ModuleModel, class_sid: int, attr: str) -> bool:
+        values = self._attr_values().get(attr, ())
+        if not values:
+            return False  # set somewhere we cannot see (a base class, `setattr`): undecidable
+        init = m.scopes[class_sid].members.get("__init__")
+        for vm, vsid, value in values:
+            if _falsy_const(value):
+                continue
+            if not (vm is m and vsid == init and value.kind == "name" and not value.attrs):
+                return False
+            scope = m.scopes[init]
+            index = next((i for i, p in enumerate(scope.params) if p.name == value.base), None)
+            if index is None or not self._left_at_none(m, scope, index):
+                return False
+        return True
+
+    def _left_at_none(self, m: ModuleModel, init, index: int) -> bool:
+        """Every construction of the class leaves `__init__` parameter `index` at a None default."""
+        param = init.params[index]
+        if param.kind not in ("arg", "kwonly") or param.default is None or not _falsy_const(param.default):
+            return False
+        sites = self.analysis.fastapi.call_sites(m, init.id)
+        if not sites:
+            return False
+        position = index - 1  # after `self`
+        for _sm, site in sites:
+            if site.star_kwargs or any(a.kind == "other" for a in site.args):
+                return False
+            given = site.kwargs.get(param.name)
+            if given is None and param.kind == "arg" and 0 <= position < len(site.args):
+                given = site.args[position]
+            if given is not None and not _falsy_const(given):
+                return False
+        return True
+
+    def _attr_values(self) -> dict[str, list[tuple[ModuleModel, int, Ref]]]:
+        """Every `x.<attr> = value` in the project, and class-level `attr = value`, by attribute."""
+        if self._attrs is None:
+            attrs: dict[str, list[tuple[ModuleModel, int, Ref]]] = {}
+            for mod in self.project.modules:
+                for scope in mod.scopes:
+                    for target, value, _line in scope.attr_stores:
+                        if target.kind == "name" and target.attrs:
+                            attrs.setdefault(target.attrs[-1], []).append((mod, scope.id, value))
+                    if scope.kind == "class":
+                        for name, bindings in scope.bindings.items():
+                            for b in bindings:
+                                value = b.value if isinstance(b.value, Ref) else OTHER
+                                attrs.setdefault(name, []).append((mod, scope.id, value))
+            self._attrs = attrs
+        return self._attrs
 
     def request_call(self, m: ModuleModel, call: Call, where: str) -> Finding | None:
         hit = self.made(m, call)
@@ -315,6 +409,13 @@ class _PerRequest:
                         f"{fix}; or memoise the helper", (f"{name}()", *chain))
 
 
+_NEVER = object()  # a branch the code never takes
+
+
+def _falsy_const(ref: Ref) -> bool:
+    return ref.kind == "const" and not ref.base
+
+
 def _name(callee: Callee, m: ModuleModel) -> str:
     if callee.module is None:
         return (callee.target or "?").rsplit(".", 1)[-1]
@@ -331,3 +432,155 @@ def _display(target: str | None) -> str:
 
 def _finding(m: ModuleModel, call: Call, text: str, fix: str, chain: tuple[str, ...] = ()) -> Finding:
     return Finding(m.path, call.line, call.col, "LG301", f"{text}; {fix}", call.end_line, call.end_col, fix, chain)
+
+
+# ---- LG302 ---------------------------------------------------------------------------------
+# Only the handlers themselves: a dependency that reads `app.state` is the bridge this rule
+# asks for, and lifespans, middleware and background tasks cannot take `Depends` parameters.
+_HANDLERS = frozenset({ROUTE, WEBSOCKET})
+
+
+def _not_injected(analysis) -> Iterator[Finding]:
+    fastapi = analysis.fastapi
+    shared = _Shared(analysis)
+    for m in analysis.project.modules:
+        for scope in m.scopes:
+            if scope.kind != "def":
+                continue
+            contexts = fastapi.contexts_of(m, scope.id)
+            if not (contexts & _HANDLERS) or DEPENDENCY in contexts:
+                continue
+            seen: set[Key] = set()
+            for ref in sorted(_shared_refs(m, scope), key=lambda r: (r.line, r.col)):
+                found = shared.held(m, scope.id, ref)
+                if found is None or found[0] in seen:
+                    continue
+                seen.add(found[0])
+                yield _not_injected_finding(analysis, m, scope, ref, found)
+
+
+def _shared_refs(m: ModuleModel, scope: Scope) -> Iterator[Ref]:
+    """Names a handler reads: module globals (every read), and `x.app.state.y` / `app.state.y`
+    chains wherever the records keep an expression (calls, arguments, `with`, `await`,
+    assignments, returns)."""
+    for name, positions in scope.loads.items():
+        line, col = min(positions)
+        yield Ref("name", name, line=line, col=col)
+    exprs: list[Ref] = []
+    for cid in scope.calls:
+        call = m.calls[cid]
+        if call.id < 0:
+            continue
+        exprs.append(call.func)
+        exprs.extend(call.args)
+        exprs.extend(call.kwargs.values())
+    exprs.extend(ref for ref, _async in scope.withs)
+    exprs.extend(scope.awaits)
+    exprs.extend(scope.returns)
+    for bindings in scope.bindings.values():
+        exprs.extend(b.value for b in bindings if b.kind in ("assign", "with") and isinstance(b.value, Ref))
+    for ref in exprs:
+        if ref.kind == "name" and "state" in ref.attrs:
+            yield ref
+
+
+class _Shared:
+    """What a global or an `app.state` attribute holds, from the ledger's record of every
+    value stored under it and the factory catalogue (the same table as LG301)."""
+
+    def __init__(self, analysis) -> None:
+        self.analysis = analysis
+        self.ledger = analysis.ledger
+        self.table: dict[str, tuple[str, str]] = {name: KINDS[kind] for name, kind in FACTORIES.items()}
+        for name in analysis.settings.resource_factories:
+            self.table[name] = (f"builds `{name}`", "")
+        self._memo: dict[tuple[Key, int], tuple[str, str, str] | None] = {}
+
+    def held(self, m: ModuleModel, sid: int, ref: Ref) -> tuple[Key, str, tuple[str, str, str]] | None:
+        """(key, shown, (factory, type, made at)) when `ref` reads a shared resource."""
+        p = (ref.base, *ref.attrs)
+        if not ref.attrs:
+            if m.binding_scope(sid, ref.base) != 0:
+                return None  # a local, a parameter (`Depends`), or a builtin
+            home = self._home(m, ref.base)
+            if home is None:
+                return None
+            key: Key = ("global", home[1])
+            what = self.holds(key, home[0])
+            return (key, ref.base, what) if what is not None else None
+        else:
+            i = p.index("state")
+            if i + 1 >= len(p) or not self._app_state(m, sid, p[:i]):
+                return None
+            key, shown = ("state", p[i + 1]), ".".join(p[:i + 2])
+        what = self.holds(key)
+        return (key, shown, what) if what is not None else None
+
+    def _app_state(self, m: ModuleModel, sid: int, head: tuple[str, ...]) -> bool:
+        """`request.app` / `websocket.app` / a module-level app: `request.state` lives one request."""
+        if len(head) >= 2 and head[-1] == "app":
+            return True
+        if len(head) != 1 or m.binding_scope(sid, head[0]) != 0:
+            return False
+        fastapi = self.analysis.fastapi
+        ref = Ref("name", head[0])
+        app = fastapi.app_of(m, sid, ref)
+        if app is not None:
+            return app.kind == "app"
+        return fastapi.app_kind(self.analysis.project.value_of(m, sid, ref)) == "app"
+
+    def _home(self, m: ModuleModel, name: str, depth: int = 0) -> tuple[ModuleModel, str] | None:
+        """The module that defines a global, through `from .clients import http` imports."""
+        bindings = m.scopes[0].bindings.get(name, ())
+        if len(bindings) == 1 and bindings[0].kind == "import":
+            found = self.analysis.project.find_module(bindings[0].value)
+            if found is None or len(found[1]) != 1 or depth > 4:
+                return None
+            return self._home(found[0], found[1][0], depth + 1)
+        # `client = None` at module level, assigned under `global client` in the lifespan.
+        return (m, name) if bindings and all(b.kind == "assign" for b in bindings) else None
+
+    def holds(self, key: Key, home: ModuleModel | None = None) -> tuple[str, str, str] | None:
+        """Every value stored under `key` (a global: in its own module) is made by a catalogued
+        factory or a project helper that returns one: (factory, type name or "", where made)."""
+        memo = (key, id(home))
+        if memo in self._memo:
+            return self._memo[memo]
+        self._memo[memo] = None
+        result = None
+        made = [(m, call) for m, call in self.ledger.stores_any_app().get(key, []) if home is None or m is home]
+        for m, call in made:
+            if call is None:
+                result = None
+                break
+            callee = self.analysis.project.callee(m, call)
+            resource = self.ledger.resource_of_call(m, call)
+            hit = lookup(self.table, callee.target) if callee.module is None else None
+            if resource is None and hit is None:
+                result = None
+                break
+            if result is None:
+                factory = resource.factory if resource is not None else _display(callee.target)
+                rtype = resource.rtype.name if resource is not None and resource.rtype.name in RESOURCE_TYPES else ""
+                result = (factory, rtype, f"{os.path.basename(m.path)}:{call.line}")
+        self._memo[memo] = result
+        return result
+
+
+def _not_injected_finding(analysis, m: ModuleModel, scope: Scope, ref: Ref, found) -> Finding:
+    key, shown, (factory, rtype, made) = found
+    name = key[1].lstrip("_").lower() or "resource"
+    websocket = WEBSOCKET in analysis.fastapi.contexts_of(m, scope.id)
+    if key[0] == "state":
+        conn = "websocket: WebSocket" if websocket else "request: Request"
+        value = f"{'websocket' if websocket else 'request'}.app.state.{key[1]}"
+        where = f"`{shown}` (`{factory}`, stored on `app.state` at {made})"
+    else:
+        conn, value = "", key[1]
+        where = f"the module-level `{shown}` (`{factory}`, made at {made})"
+    param = f"{name}: Annotated[{rtype}, Depends(get_{name})]" if rtype else f"{name}=Depends(get_{name})"
+    what = (f"{analysis.fastapi.describe(m, scope.id)} uses {where} directly: tests cannot swap it "
+            f"with `app.dependency_overrides`")
+    fix = (f"receive it through a dependency: `def get_{name}({conn}): return {value}` and the parameter "
+           f"`{param}`")
+    return Finding(m.path, ref.line, ref.col, "LG302", f"{what}; {fix}", 0, 0, fix)

@@ -13,7 +13,9 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.background import LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS, PROPAGATED_EXCEPTIONS
+from ..catalogue.background import (ABSTRACT_DECORATORS, ABSTRACT_RAISES, LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS,
+                                   NON_RAISING_METHODS, PROPAGATED_EXCEPTIONS)
+from ..catalogue.clients import is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.fastapi import BackgroundUse
@@ -44,7 +46,7 @@ class _Background:
         self.analysis = analysis
         self.project = analysis.project
         self.guards = tuple(analysis.settings.background_task_guards)
-        self._raises: dict[tuple[int, int], str | None] = {}
+        self._raises: dict[tuple[int, int], tuple[str, bool] | None] = {}
         self._guard_decorators: dict[tuple[int, int], bool] = {}
         self._children: dict[int, dict[int, list[int]]] = {}
 
@@ -55,7 +57,7 @@ class _Background:
         if fn is None:
             return None
         target = self.target(m, call.scope, fn)
-        if target is None:
+        if target is None or self._on_unrun_tasks(m, call):
             return None
         tm, tsid = target
         why = self.can_raise(tm, tsid)
@@ -97,6 +99,11 @@ class _Background:
         delegating to guarded functions) does not count: that is how a task that hands its
         whole body to a guarded function counts as handled.
         """
+        found = self._evidence(m, sid)
+        return found[0] if found else None
+
+    def _evidence(self, m: ModuleModel, sid: int) -> tuple[str, bool] | None:
+        """(where it can raise, whether that is real I/O), memoised per function."""
         key = (id(m), sid)
         if key in self._raises:
             return self._raises[key]
@@ -105,35 +112,74 @@ class _Background:
         self._raises[key] = result
         return result
 
-    def _can_raise(self, m: ModuleModel, sid: int) -> str | None:
+    def _can_raise(self, m: ModuleModel, sid: int) -> tuple[str, bool] | None:
+        """The evidence to cite: the first unguarded call doing real I/O (what fails in
+        production), else the first `raise` (certain to raise when reached), else the first
+        call. `async with Client() as c:` rarely fails on entry (no I/O yet), so it is cited
+        only when nothing else can raise."""
         scope = m.scopes[sid]
         if self.guarded_by_decorator(m, sid):
             return None
         where = os.path.basename(m.path)
+        candidates: list[tuple[tuple[int, int], str, bool, bool]] = []  # (position, why, I/O, a `raise`)
         for r in scope.raises:
             if not r.guarded and not (r.bare and PROPAGATED_EXCEPTIONS.intersection(r.handler)):
-                return f"`raise` at {where}:{r.line}"
-        fallback = None
+                candidates.append(((r.line, r.col), f"`raise` at {where}:{r.line}", False, True))
+        entered = None
         for cid in scope.calls:
             call = m.calls[cid]
             if call.guarded or call.id < 0 or self._non_raising(m, call):
                 continue
             callee = self.project.callee(m, call)
             if callee.module is not None and callee.scope >= 0 and callee.module.scopes[callee.scope].kind == "def":
-                inner = self.can_raise(callee.module, callee.scope)
+                inner = self._project_call(callee.module, callee.scope)
                 if inner is None:
                     continue
-                name = callee.module.scopes[callee.scope].name
-                if name == "__init__" and callee.target:
-                    name = callee.target.rsplit(".", 1)[-1]
-                why = f"`{name}()` at {where}:{call.line}, which reaches {inner}"
+                shown, (reason, io) = inner
+                if shown is None:
+                    shown = callee.module.scopes[callee.scope].name
+                    if shown == "__init__" and callee.target:
+                        shown = callee.target.rsplit(".", 1)[-1]
+                why = f"`{shown}()` at {where}:{call.line}, which reaches {reason}"
             else:
                 why = f"`{_call_text(call, callee.target)}` at {where}:{call.line}"
-            if call.stmt not in ("with", "asyncwith"):
-                return why
-            # `async with Client() as c:` rarely fails on entry; name the work inside when there is some.
-            fallback = fallback or why
-        return fallback
+                io = self._does_io(call, callee)
+            if call.stmt in ("with", "asyncwith") and not io:
+                entered = entered or (why, io)
+                continue
+            candidates.append(((call.line, call.col), why, io, False))
+        if not candidates:
+            return entered
+        candidates.sort(key=lambda c: c[0])
+        chosen = next((c for c in candidates if c[2]), None) or next((c for c in candidates if c[3]), candidates[0])
+        return chosen[1], chosen[2]
+
+    def _project_call(self, m: ModuleModel, sid: int) -> tuple[str | None, tuple[str, bool]] | None:
+        """A project method as called: an abstract one (`@abstractmethod`, or `raise
+        NotImplementedError` that a subclass overrides) never runs itself; the overrides do,
+        so the first of them that can raise is the evidence, named `Class.method`."""
+        scope = m.scopes[sid]
+        abstract = self.analysis.fastapi.decorated_with(m, sid, ABSTRACT_DECORATORS)
+        overrides = self.project.overrides(m, sid) if abstract or any(r.exc in ABSTRACT_RAISES for r in scope.raises) else []
+        if not overrides:
+            if abstract:
+                return None
+            inner = self._evidence(m, sid)
+            return (None, inner) if inner else None
+        found = None
+        for om, osid in overrides:
+            inner = self._evidence(om, osid)
+            if inner is not None and (found is None or (inner[1] and not found[1][1])):
+                found = (om.scopes[osid].qualname or om.scopes[osid].name, inner)
+        return found
+
+    def _does_io(self, call: Call, callee) -> bool:
+        """Real I/O: a catalogued blocking call, I/O on a sync client, or an awaited library call."""
+        if self.analysis.blocking_entry(callee.target) is not None:
+            return True
+        if callee.recv_type is not None and callee.method is not None and is_io_method(callee.recv_type, callee.method):
+            return True
+        return call.awaited and callee.module is None
 
     def _non_raising(self, m: ModuleModel, call: Call) -> bool:
         callee = self.project.callee(m, call)
@@ -141,6 +187,11 @@ class _Background:
         if target in NON_RAISING_CALLS:
             return True
         func = call.func
+        words = NON_RAISING_METHODS.get(func.attrs[-1]) if func.kind == "name" and func.attrs else None
+        if words and callee.module is None and (target is None or target.startswith("asyncio.")):
+            receiver = (func.attrs[-2] if len(func.attrs) > 1 else func.base).lower()  # type: ignore[union-attr]
+            if any(w in receiver for w in words):
+                return True
         if func.kind == "name" and func.attrs and func.attrs[-1] in LOG_METHODS:
             if target is not None and target.startswith(LOG_MODULES):
                 return True
@@ -295,6 +346,20 @@ class _Background:
             fix = ("take a `background_tasks: BackgroundTasks` parameter instead (FastAPI runs it after "
                    "the response), or pass it as `background=` to the response you return")
             yield _finding(m, call, "LG403", text, fix)
+
+    def _on_unrun_tasks(self, m: ModuleModel, call: Call) -> bool:
+        """`tasks.add_task(f)` on a `BackgroundTasks()` that LG403 reports: f never runs, so it
+        loses no error (phoenix `delete_dataset`); LG403 is the finding there."""
+        func = call.func
+        if func.kind != "name" or len(func.attrs) != 1:
+            return False
+        sid = _function_of(m, call.scope)
+        bindings = m.scopes[sid].bindings.get(func.base)
+        if not bindings or not all(b.kind == "assign" and isinstance(b.value, Ref) and b.value.kind == "call"
+                                   and self.project.callee(m, m.calls[b.value.base]).target == fw.BACKGROUND_TASKS
+                                   for b in bindings):
+            return False
+        return not self._handed_on(m, sid, func.base)
 
     def _handed_on(self, m: ModuleModel, sid: int, name: str) -> bool:
         scopes = (sid, *self._descendants(m, sid))

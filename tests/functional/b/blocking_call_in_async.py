@@ -18,7 +18,7 @@ async def direct(url: str):
 
 
 async def plain_coroutine():
-    with open("data.txt", encoding="utf-8") as handle:  # [blocking-call-in-async]
+    with open("data.txt", encoding="utf-8") as handle:  # nothing FastAPI runs reaches it: not reported
         return handle.read()
 
 
@@ -36,5 +36,6 @@ async def nested():
     return inner
 
 
+@app.get("/disabled")
 async def disabled(url: str):
     return requests.get(url)  # pylint: disable=blocking-call-in-async

@@ -23,7 +23,7 @@ SessionDep = Annotated[Session, Depends(get_db)]
 
 @app.get("/users")
 async def users(db: SessionDep, key: str):
-    cache.get(key)  # [blocking-sync-client-in-async]
+    cache.get(key)  # [blocking-sync-client-in-async, resource-not-injected]
     return db.execute(select(1))  # [blocking-sync-client-in-async]
 
 
