@@ -101,7 +101,11 @@ def in_projects(tmp_path_factory):
             result = check_in_projects([fixture.path], lifeguard_settings(settings), project_cache_dir=index)
             out["cli"].update(_by_file(result.findings))
     for folder in project_dirs():
-        out["whole"].update(_by_file(check_paths([folder], lifeguard_settings({})).findings))
+        merged: dict[str, str] = {}  # the folder's fixture settings, as test_fixtures.test_cli_project
+        for fixture in PROJECT_FIXTURES:
+            if fixture.path.startswith(folder + os.sep):
+                merged.update(fixture.settings)
+        out["whole"].update(_by_file(check_paths([folder], lifeguard_settings(merged)).findings))
     return out
 
 
