@@ -1,8 +1,15 @@
 """Reading fixtures: expected findings are comments on the offending lines.
 
-`# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file.
-`# project: LG102`: reported only when the fixture's folder is analysed as one project
-(CLI on the folder), because the reason lies in another module.
+`# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file, also with the
+project view off (`--lifeguard-project=off`: the file alone).
+`# alone: LG101`: reported only with the project view off, where the project would say more
+(a coroutine only a lifespan in another module awaits is startup-only there: LG105).
+`# project: LG102`: the reason lies in another module, so it is reported only when the file is
+analysed inside its project: the CLI on the folder, and since the project view (SPEC §5) every
+frontend given the file alone, because each `fixtures/projects/*` folder holds a root marker
+(`pyproject.toml`). Not reported with the project view off. The other fixtures are single-file
+fixtures: the tests check them with the project view off (inside the repository's project they
+would meet each other, e.g. one fixture's `app.state.x.aclose()` releasing another's).
 `# lifeguard: key=value` on a line of its own, in the first lines: a setting for this
 fixture (`select`, `fastapi-version`, `blocking-calls`, ...).
 """
@@ -16,7 +23,7 @@ from dataclasses import dataclass, field
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "fixtures")
 
-_MARK = re.compile(r"#\s*(error|project):\s*(LG\d{3}(?:\s*,\s*LG\d{3})*)")
+_MARK = re.compile(r"#\s*(error|project|alone):\s*(LG\d{3}(?:\s*,\s*LG\d{3})*)")
 _SETTING = re.compile(r"^#\s*lifeguard:\s*([a-z-]+)\s*=\s*(.*?)\s*$")
 
 
@@ -25,6 +32,7 @@ class Fixture:
     path: str
     expected: set[tuple[int, str]] = field(default_factory=set)  # every frontend
     project_only: set[tuple[int, str]] = field(default_factory=set)
+    alone_only: set[tuple[int, str]] = field(default_factory=set)
     settings: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -40,7 +48,7 @@ def read_fixture(path: str) -> Fixture:
             if setting and number <= 15:
                 fixture.settings[setting.group(1)] = setting.group(2)
             for kind, codes in _MARK.findall(line):
-                target = fixture.expected if kind == "error" else fixture.project_only
+                target = {"error": fixture.expected, "project": fixture.project_only}.get(kind, fixture.alone_only)
                 for code in re.split(r"\s*,\s*", codes):
                     target.add((number, code))
     return fixture
@@ -55,6 +63,11 @@ def single_fixtures() -> list[Fixture]:
             if name.endswith(".py"):
                 found.append(read_fixture(os.path.join(root, name)))
     return found
+
+
+def in_project(fixture: Fixture) -> bool:
+    """A file of a `fixtures/projects/*` folder (a project root of its own)."""
+    return fixture.path.startswith(os.path.join(FIXTURES, "projects") + os.sep)
 
 
 def project_dirs() -> list[str]:
@@ -75,6 +88,19 @@ def lifeguard_settings(values: dict[str, str]):
 
     mapped = {("extend-select" if k == "select" else k): v for k, v in values.items()}
     return settings_from_mapping(mapped)
+
+
+def expected_in_project(fixture: Fixture) -> set[tuple[int, str]]:
+    return fixture.expected | fixture.project_only
+
+
+def expected_alone(fixture: Fixture) -> set[tuple[int, str]]:
+    return fixture.expected | fixture.alone_only
+
+
+def cache_env(directory: str) -> dict[str, str]:
+    """Subprocess environment whose project index lives in `directory`, not in the checkout."""
+    return {**os.environ, "FASTAPI_LIFEGUARD_CACHE_DIR": directory}
 
 
 def flake8_args(values: dict[str, str]) -> list[str]:

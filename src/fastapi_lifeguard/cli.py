@@ -18,7 +18,7 @@ from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from .codes import BY_CODE, RULES, Rule, rule_url
 from .config import anchor, find_config, load_config
 from .output import FORMATS, display_path, locate
-from .runner import check_paths
+from .runner import check_in_projects, check_paths
 from .settings import ConfigError, Settings, check_codes, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"cache directory (default: {DEFAULT_CACHE_DIR} beside the config, or in the "
                             "current directory)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("--no-project", action="store_true",
+                       help="files given one by one are checked together as one project, not inside their "
+                            "project root (config: project = false)")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (needs the `fix` extra: libcst)")
     check.add_argument("--unsafe-fixes", action="store_true",
@@ -184,9 +187,12 @@ def _check(args) -> int:
     if missing:
         print(f"fastapi-lifeguard: error: no such file or directory: {missing[0]}", file=sys.stderr)
         return EXIT_ERROR
+    in_project = settings.project and not args.no_project and all(os.path.isfile(p) or _is_root(p) for p in args.paths)
     jobs = args.jobs
     if jobs is None or jobs == 0:
-        jobs = _cpus() if (jobs == 0 or _big(args.paths)) else 1
+        # In the project view a cold index builds the whole project, not just the files given.
+        sized = [_root_or(p) for p in args.paths] if in_project else args.paths
+        jobs = _cpus() if (jobs == 0 or _big(sized)) else 1
     fixing = args.fix or args.fix_only or args.diff
     if fixing and not _have_libcst():
         print("fastapi-lifeguard: error: fixes need libcst: pip install 'fastapi-lifeguard[fix]'", file=sys.stderr)
@@ -196,6 +202,15 @@ def _check(args) -> int:
 
     def run(keep_models: bool = False):
         try:
+            if in_project and not keep_models:
+                # Files (pre-commit's changed files, an editor's one file): each as `check <its
+                # project root>` reports it, through the project index (SPEC §5). A project root
+                # itself goes through the same index, so flake8 and editors reuse what it found.
+                explicit = args.cache_dir or os.environ.get("FASTAPI_LIFEGUARD_CACHE_DIR") or None
+                return check_in_projects(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
+                                         project_cache_dir=explicit, use_cache=not args.no_cache,
+                                         progress=progress, root=root)
+            # Fixing needs the models of the files it edits: the paths given, analysed as one project.
             return check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
                                progress=progress, root=root, keep_models=keep_models)
         finally:
@@ -355,6 +370,18 @@ def _add_noqa(result) -> int:
         total += changed
     print(f"Added {total} noqa directive{'s' if total != 1 else ''}.", file=sys.stderr)
     return EXIT_CLEAN
+
+
+def _is_root(path: str) -> bool:
+    from .index import find_root
+
+    return os.path.isdir(path) and find_root(path) == os.path.abspath(path)
+
+
+def _root_or(path: str) -> str:
+    from .index import find_root
+
+    return find_root(path) or path
 
 
 def _statistics(items, output_format: str) -> str:

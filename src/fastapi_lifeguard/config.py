@@ -89,6 +89,25 @@ def load_config(path: str) -> Settings:
     return anchor(settings, os.path.dirname(os.path.abspath(path)))
 
 
+_PROJECT_SETTINGS: dict[tuple[str, str, bool], tuple[Settings, bool]] = {}
+
+
+def project_settings(root: str, values: dict, source: str, isolated: bool = False) -> tuple[Settings, bool]:
+    """A per-file frontend's settings for a file of project `root`: the `[tool.fastapi-lifeguard]`
+    table that `check <root>` reads, with the frontend's own options (`values`) on top.
+
+    The second item says whether a table was found (then its selection applies too).
+    Memoised: flake8 and pylint ask once per file.
+    """
+    memo = (root, repr(sorted(values.items())), isolated)
+    found = _PROJECT_SETTINGS.get(memo)
+    if found is None:
+        path = None if isolated else find_config([root])
+        base = load_config(path) if path else Settings()
+        found = _PROJECT_SETTINGS[memo] = (settings_from_mapping(values, source=source, base=base), path is not None)
+    return found
+
+
 def anchor(settings: Settings, directory: str) -> Settings:
     """Make path patterns with a `/` absolute, relative to `directory` (the config's home)."""
     def fix(pattern: str) -> str:

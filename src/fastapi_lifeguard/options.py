@@ -18,7 +18,7 @@ from .settings import ConfigError, Settings, check_codes, parse_version
 @dataclass(frozen=True)
 class Option:
     name: str
-    kind: str  # version | mapping | positions | list | codes | path-codes | records
+    kind: str  # version | switch | mapping | positions | list | codes | path-codes | records
     help: str
 
     @property
@@ -42,6 +42,15 @@ SHARED_OPTIONS: tuple[Option, ...] = (
            "[[tool.fastapi-lifeguard.libraries]] tables, which flake8 and pylint read too"),
 )
 
+# Not a rule option: how a per-file frontend sees the file (SPEC §5). flake8 and pylint get
+# `--lifeguard-project`, the table `project`, the CLI `--no-project`.
+FRONTEND_OPTIONS: tuple[Option, ...] = (
+    Option("project", "switch",
+           "on (default): report for a file what `fastapi-lifeguard check <project root>` reports, "
+           "through the project index; off: analyse the file alone"),
+)
+PLUGIN_OPTIONS = SHARED_OPTIONS + FRONTEND_OPTIONS
+
 CONFIG_ONLY: tuple[Option, ...] = (
     Option("select", "codes", "rule codes or prefixes to enable"),
     Option("extend-select", "codes", "rule codes or prefixes to enable on top of select"),
@@ -50,7 +59,7 @@ CONFIG_ONLY: tuple[Option, ...] = (
     Option("exclude", "list", "glob patterns of paths not to check"),
 )
 
-ALL_OPTIONS = {o.name: o for o in (*SHARED_OPTIONS, *CONFIG_ONLY)}
+ALL_OPTIONS = {o.name: o for o in (*PLUGIN_OPTIONS, *CONFIG_ONLY)}
 
 # `pkg.mod.func`, or `*.method` for a method on any receiver (how the catalogues spell it).
 _DOTTED = re.compile(r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -113,6 +122,19 @@ def _records(key: str, value) -> tuple:
         raise ConfigError(f"{key}: {exc}") from None
 
 
+_ON = {"on", "true", "yes", "1"}
+_OFF = {"off", "false", "no", "0"}
+
+
+def parse_switch(key: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _ON or text in _OFF:
+        return text in _ON
+    raise ConfigError(f"{key}: expected on or off, got {value!r}")
+
+
 def settings_from_mapping(values: dict, source: str = "", base: Settings | None = None) -> Settings:
     """Build Settings from option names (`fastapi-version`, ...) to raw values."""
     settings = base or Settings()
@@ -129,6 +151,8 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
                 if not isinstance(value, (str, int)) or isinstance(value, bool):
                     raise ConfigError(f"{key}: expected a version string like \"0.110\", got {value!r}")
                 settings.fastapi_version = parse_version(value)
+            elif option.kind == "switch":
+                settings.project = parse_switch(key, value)
             elif option.kind == "mapping":
                 mapping = _as_mapping(key, value)
                 _check_dotted(key, mapping)
