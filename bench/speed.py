@@ -15,6 +15,13 @@ What is compared (see bench/README.md for why each baseline is the fair one):
                                                                Target: LG no slower than ASYNC.
   pylint     `--load-plugins=fastapi_lifeguard.pylint_plugin` against plain pylint, on lnbits
              (skipped, with a message, while the plugin does not exist).
+  view       the project view (SPEC §5) on a copy of litellm with a root marker: flake8 with
+             only the LG checker on litellm's largest module, the index warm and the project
+             unchanged, against the same file checked alone (`--lifeguard-project=off`, the
+             plugin before the project view).                  Target: warm <= 1.5 x alone.
+             Also reported: the same file given as an edited buffer on stdin (the project's
+             findings recomputed from the cached models), and the index cold against the
+             CLI cold on the whole copy.
   ruff       `ruff check --select ASYNC` on the same trees, for reference only.
 
 Every command runs as a subprocess (interpreter start-up included on both sides). Times are
@@ -71,6 +78,8 @@ class Run:
     failed: str = ""
     samples: list[tuple[float, float]] = field(default_factory=list)
     counts: bool = True  # print how many findings/lines the command reported
+    env: dict | None = None
+    stdin: bytes | None = None
 
 
 def timed(run: Run) -> None:
@@ -78,7 +87,8 @@ def timed(run: Run) -> None:
         run.prepare()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(run.command, capture_output=True, cwd=tempfile.gettempdir(), check=False)
+    proc = subprocess.run(run.command, capture_output=True, cwd=tempfile.gettempdir(), check=False,
+                          env=run.env, input=run.stdin)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -114,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default="litellm", help="the CLI and parse comparison (default: litellm)")
     parser.add_argument("--small", default="lnbits", help="the flake8 and pylint comparisons (default: lnbits)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest counts (default: 1)")
-    parser.add_argument("--skip", action="append", default=[], choices=["cli", "flake8", "pylint", "ruff"],
+    parser.add_argument("--skip", action="append", default=[], choices=["cli", "flake8", "pylint", "view", "ruff"],
                         help="leave a group out (repeatable)")
     parser.add_argument("--profile", action="store_true", help="also profile the CLI (cProfile) on --project")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -208,6 +218,10 @@ def _bench(args, big: Path, small: Path, scratch: Path) -> int:
                                     [*base, "--load-plugins=fastapi_lifeguard.pylint_plugin", str(small)],
                                     len(small_files))
 
+    # ---- the project view: one file of a big project, through flake8 ------------------------
+    if "view" not in args.skip:
+        _view_runs(runs, big, scratch)
+
     # ---- ruff, for reference --------------------------------------------------------------
     if "ruff" not in args.skip:
         ruff = shutil.which("ruff", path=str(BIN)) or shutil.which("ruff")
@@ -231,6 +245,47 @@ def _bench(args, big: Path, small: Path, scratch: Path) -> int:
     if args.profile and "cli" not in args.skip:
         profile_cli(big, scratch)
     return 1 if args.strict and False in verdicts else 0
+
+
+def _view_runs(runs: dict[str, Run], big: Path, scratch: Path) -> None:
+    """flake8 (LG only) on the largest module of a hard-linked copy of `big` with a root marker."""
+    copy = scratch / "view" / big.name
+    copy.parent.mkdir(parents=True)
+    subprocess.run(["cp", "-al", str(big), str(copy)], check=True)
+    (copy / "pyproject.toml").write_text("# project root marker (bench/speed.py)\n", encoding="utf-8")
+    files = discover([str(copy)])
+    target = max(files, key=os.path.getsize)
+    name = os.path.relpath(target, copy)
+    cache = scratch / "view-cache"
+    env = {**os.environ, "FASTAPI_LIFEGUARD_CACHE_DIR": str(cache)}
+    flake8 = [PY, str(HERE / "flake8_only.py"), "LG", "--", "--isolated", "--select=LG"]
+
+    def fresh() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    def primed() -> None:
+        if not cache.exists():
+            subprocess.run(cold.command, env=env, capture_output=True, check=False)
+
+    text = Path(target).read_bytes()
+    edits = iter(range(10 ** 6))
+
+    def edited() -> None:
+        primed()
+        # A new buffer each time (else the second run finds the first one's findings cached).
+        buffer.stdin = text + f"\n# edited {next(edits)} {time.time()}\n".encode()
+
+    runs["view alone"] = Run(f"flake8 LG, file alone: {name}", [*flake8, "--lifeguard-project=off", target], 1, env=env)
+    cold = runs["view cold"] = Run(f"flake8 LG, index cold: {name}", [*flake8, target], len(files),
+                                   prepare=fresh, env=env)
+    runs["view warm"] = Run(f"flake8 LG, index warm: {name}", [*flake8, target], len(files), prepare=primed, env=env)
+    buffer = runs["view edited"] = Run(f"flake8 LG, edited buffer on stdin: {name}",
+                                       [*flake8, f"--stdin-display-name={target}", "-"], len(files),
+                                       prepare=edited, env=env)
+    runs["view cli cold"] = Run(f"CLI cold on the copy, -j 1 ({big.name})",
+                                [PY, "-m", "fastapi_lifeguard.cli", "check", str(copy), "-j", "1", "--isolated",
+                                 "--exit-zero", "--output-format", "json", "--cache-dir", str(scratch / "cli-view")],
+                                len(files), prepare=lambda: shutil.rmtree(scratch / "cli-view", ignore_errors=True))
 
 
 def _report(runs: dict[str, Run], skipped: list[str]) -> list[bool]:
@@ -260,6 +315,13 @@ def _report(runs: dict[str, Run], skipped: list[str]) -> list[bool]:
                              (lg.cpu - none.cpu) / (asy.cpu - none.cpu), 1.0))
     if get("pylint plain") and get("pylint lg"):
         rows.append(("pylint + plugin / plain pylint", ratio(runs["pylint lg"], runs["pylint plain"]), None))
+    if get("view alone") and get("view warm"):
+        rows.append(("view: one file, index warm / file alone", ratio(runs["view warm"], runs["view alone"]), 1.5))
+    if get("view alone") and get("view edited"):
+        rows.append(("view: edited buffer / file alone", ratio(runs["view edited"], runs["view alone"]), None))
+    if get("view cold") and get("view cli cold"):
+        rows.append(("view: one file, index cold / CLI cold on the project",
+                     ratio(runs["view cold"], runs["view cli cold"]), None))
     for key, run in runs.items():
         if key.startswith("ruff ") and get("parse") and runs["parse"].files == run.files:
             rows.append(("ruff ASYNC / ast.parse (reference)", ratio(run, runs["parse"]), None))

@@ -1,11 +1,24 @@
 """Reading fixtures: expected findings are comments on the offending lines.
 
+<<<<<<< HEAD
 `# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file.
 `# project: LG102`: reported only when the fixture's folder is analysed as one project
 (CLI on the folder), because the reason lies in another module.
 `# alone: LG101`: reported when the file is checked by itself, not when its folder is one
 project (a client module with no entry point is a library check alone; in the project the
 server never imports it).
+=======
+`# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file, also with the
+project view off (`--lifeguard-project=off`: the file alone).
+`# alone: LG101`: reported only with the project view off, where the project would say more
+(a coroutine only a lifespan in another module awaits is startup-only there: LG105).
+`# project: LG102`: the reason lies in another module, so it is reported only when the file is
+analysed inside its project: the CLI on the folder, and since the project view (SPEC §5) every
+frontend given the file alone, because each `fixtures/projects/*` folder holds a root marker
+(`pyproject.toml`). Not reported with the project view off. The other fixtures are single-file
+fixtures: the tests check them with the project view off (inside the repository's project they
+would meet each other, e.g. one fixture's `app.state.x.aclose()` releasing another's).
+>>>>>>> main
 `# lifeguard: key=value` on a line of its own, in the first lines: a setting for this
 fixture (`select`, `fastapi-version`, `blocking-calls`, ...).
 """
@@ -28,7 +41,11 @@ class Fixture:
     path: str
     expected: set[tuple[int, str]] = field(default_factory=set)  # every frontend
     project_only: set[tuple[int, str]] = field(default_factory=set)
+<<<<<<< HEAD
     alone_only: set[tuple[int, str]] = field(default_factory=set)  # also in `expected`
+=======
+    alone_only: set[tuple[int, str]] = field(default_factory=set)
+>>>>>>> main
     settings: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -44,6 +61,10 @@ def read_fixture(path: str) -> Fixture:
             if setting and number <= 15:
                 fixture.settings[setting.group(1)] = setting.group(2)
             for kind, codes in _MARK.findall(line):
+<<<<<<< HEAD
+=======
+                target = {"error": fixture.expected, "project": fixture.project_only}.get(kind, fixture.alone_only)
+>>>>>>> main
                 for code in re.split(r"\s*,\s*", codes):
                     if kind == "project":
                         fixture.project_only.add((number, code))
@@ -65,6 +86,11 @@ def single_fixtures() -> list[Fixture]:
     return found
 
 
+def in_project(fixture: Fixture) -> bool:
+    """A file of a `fixtures/projects/*` folder (a project root of its own)."""
+    return fixture.path.startswith(os.path.join(FIXTURES, "projects") + os.sep)
+
+
 def project_dirs() -> list[str]:
     """Folders under fixtures/projects/: each is analysed as one project."""
     base = os.path.join(FIXTURES, "projects")
@@ -83,6 +109,19 @@ def lifeguard_settings(values: dict[str, str]):
 
     mapped = {("extend-select" if k == "select" else k): v for k, v in values.items()}
     return settings_from_mapping(mapped)
+
+
+def expected_in_project(fixture: Fixture) -> set[tuple[int, str]]:
+    return fixture.expected | fixture.project_only
+
+
+def expected_alone(fixture: Fixture) -> set[tuple[int, str]]:
+    return fixture.expected | fixture.alone_only
+
+
+def cache_env(directory: str) -> dict[str, str]:
+    """Subprocess environment whose project index lives in `directory`, not in the checkout."""
+    return {**os.environ, "FASTAPI_LIFEGUARD_CACHE_DIR": directory}
 
 
 def flake8_args(values: dict[str, str]) -> list[str]:

@@ -39,11 +39,12 @@ def settings_args(settings: dict[str, str]) -> list[str]:
     return args
 
 
-def run_pylint(paths: list[str], args: list[str], cwd: str | None = None, rcfile: bool = False) -> list[dict]:
+def run_pylint(paths: list[str], args: list[str], cwd: str | None = None, rcfile: bool = False,
+               env: dict[str, str] | None = None) -> list[dict]:
     """pylint on `paths`; the messages as json2 dicts (fatal problems fail the test)."""
     cmd = [sys.executable, "-m", "pylint", "--persistent=n", "--output-format=json2",
            "--score=n", *([] if rcfile else ["--rcfile=" + os.devnull]), *args, *paths]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
     assert not proc.returncode & (1 | 32), f"pylint failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout[:2000]}"
     return json.loads(proc.stdout)["messages"]
 

@@ -1,8 +1,11 @@
 """Every fixture through the flake8 plugin and the CLI: the exact set of (line, code).
 
-flake8 runs as a real subprocess (`flake8 --select LG`), once per settings group; the
-CLI's runner checks each file alone and each `fixtures/projects/*` folder as a project.
-Each fixture is also rerun with its markers turned into `# noqa`, which must silence it.
+flake8 runs as a real subprocess (`flake8 --select LG`), once per settings group: with the
+project view on the files of `fixtures/projects/*` (each inside its fixture project: `# error:`
+and `# project:` markers), and with `--lifeguard-project=off` on every fixture (the file alone:
+`# error:` markers only). The CLI checks the project fixtures as `check FILE` does (project
+view), every fixture alone, and each `fixtures/projects/*` folder as a project. Each fixture
+is also rerun with its markers turned into `# noqa`, which must silence it.
 """
 
 from __future__ import annotations
@@ -16,17 +19,19 @@ from collections import defaultdict
 
 import pytest
 
-from fixtures_support import (FIXTURES, flake8_args, lifeguard_settings, project_dirs, read_fixture,
-                              settings_key, single_fixtures)
-from fastapi_lifeguard.runner import check_paths
+from fixtures_support import (FIXTURES, cache_env, expected_alone, expected_in_project, flake8_args, in_project,
+                              lifeguard_settings, project_dirs, read_fixture, settings_key, single_fixtures)
+from fastapi_lifeguard.runner import check_in_projects, check_paths
 
 FIXTURE_LIST = single_fixtures()
+PROJECT_FIXTURES = [f for f in FIXTURE_LIST if in_project(f)]
 _LINE = re.compile(r"^(?P<path>.+?):(?P<row>\d+):(?P<col>\d+): (?P<code>LG\d{3}) ")
 
 
-def _run_flake8(paths: list[str], settings: dict[str, str]) -> dict[str, set[tuple[int, str]]]:
-    cmd = [sys.executable, "-m", "flake8", "--isolated", "--select=LG", *flake8_args(settings), *paths]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+def _run_flake8(paths: list[str], settings: dict[str, str], *extra: str,
+                env: dict[str, str] | None = None) -> dict[str, set[tuple[int, str]]]:
+    cmd = [sys.executable, "-m", "flake8", "--isolated", "--select=LG", *flake8_args(settings), *extra, *paths]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode in (0, 1), proc.stderr
     found: dict[str, set[tuple[int, str]]] = defaultdict(set)
     for line in proc.stdout.splitlines():
@@ -37,18 +42,35 @@ def _run_flake8(paths: list[str], settings: dict[str, str]) -> dict[str, set[tup
 
 
 @pytest.fixture(scope="session")
-def flake8_results() -> dict[str, set[tuple[int, str]]]:
+def index_dir(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("lifeguard-index"))
+
+
+def _flake8_all(fixtures, *extra: str, env=None) -> dict[str, set[tuple[int, str]]]:
     groups: dict[tuple, list] = defaultdict(list)
-    for fixture in FIXTURE_LIST:
+    for fixture in fixtures:
         groups[settings_key(fixture)].append(fixture)
     results: dict[str, set[tuple[int, str]]] = {}
     for key, fixtures in groups.items():
-        results.update(_run_flake8([f.path for f in fixtures], dict(key)))
+        results.update(_run_flake8([f.path for f in fixtures], dict(key), *extra, env=env))
     return results
 
 
-def _cli(paths: list[str], settings: dict[str, str]) -> dict[str, set[tuple[int, str]]]:
-    result = check_paths(paths, lifeguard_settings(settings))
+@pytest.fixture(scope="session")
+def flake8_results(index_dir) -> dict[str, set[tuple[int, str]]]:
+    return _flake8_all(PROJECT_FIXTURES, env=cache_env(index_dir))
+
+
+@pytest.fixture(scope="session")
+def flake8_alone() -> dict[str, set[tuple[int, str]]]:
+    return _flake8_all(FIXTURE_LIST, "--lifeguard-project=off")
+
+
+def _cli(paths: list[str], settings: dict[str, str], index_dir: str | None = None) -> dict[str, set[tuple[int, str]]]:
+    if index_dir is None:
+        result = check_paths(paths, lifeguard_settings(settings))
+    else:
+        result = check_in_projects(paths, lifeguard_settings(settings), project_cache_dir=index_dir)
     found: dict[str, set[tuple[int, str]]] = defaultdict(set)
     for f in result.findings:
         found[os.path.abspath(f.path)].add((f.line, f.code))
@@ -65,14 +87,25 @@ def test_there_are_fixtures_for_every_rule():
     assert not [c for c in missing if c in implemented], "implemented rules without a positive fixture"
 
 
-@pytest.mark.parametrize("fixture", FIXTURE_LIST, ids=lambda f: f.name)
+@pytest.mark.parametrize("fixture", PROJECT_FIXTURES, ids=lambda f: f.name)
 def test_flake8(fixture, flake8_results):
-    assert flake8_results.get(os.path.abspath(fixture.path), set()) == fixture.expected
+    assert flake8_results.get(os.path.abspath(fixture.path), set()) == expected_in_project(fixture)
+
+
+@pytest.mark.parametrize("fixture", FIXTURE_LIST, ids=lambda f: f.name)
+def test_flake8_project_off(fixture, flake8_alone):
+    assert flake8_alone.get(os.path.abspath(fixture.path), set()) == expected_alone(fixture)
+
+
+@pytest.mark.parametrize("fixture", PROJECT_FIXTURES, ids=lambda f: f.name)
+def test_cli_file_in_its_project(fixture, index_dir):
+    found = _cli([fixture.path], fixture.settings, index_dir)
+    assert found.get(os.path.abspath(fixture.path), set()) == expected_in_project(fixture)
 
 
 @pytest.mark.parametrize("fixture", FIXTURE_LIST, ids=lambda f: f.name)
 def test_cli_single_file(fixture):
-    assert _cli([fixture.path], fixture.settings).get(os.path.abspath(fixture.path), set()) == fixture.expected
+    assert _cli([fixture.path], fixture.settings).get(os.path.abspath(fixture.path), set()) == expected_alone(fixture)
 
 
 @pytest.mark.parametrize("folder", project_dirs(), ids=os.path.basename)

@@ -108,3 +108,64 @@ def test_try_repo_reports_the_blocking_call(tmp_path):
     assert fixed.returncode == 1, output
     assert "files were modified by this hook" in output, output
     assert "    await asyncio.sleep(1)" in (project / "app.py").read_text(), output
+
+HELPERS = textwrap.dedent("""\
+    import requests
+
+
+    def rate(currency):
+        return load(f"https://rates.internal/{currency}")
+
+
+    def load(url):
+        return requests.get(url, timeout=5).json()["rate"]
+""")
+ROUTES = textwrap.dedent("""\
+    from fastapi import APIRouter
+
+    from shop.helpers import rate
+
+    router = APIRouter()
+
+
+    @router.get("/price")
+    async def price(amount: float):
+        return {"price": amount}
+""")
+
+
+def test_try_repo_on_changed_files_follows_unchanged_helpers(tmp_path):
+    """pre-commit passes only the changed route file; the blocking call sits in an unchanged
+    helper module, two calls away. The hook reports it on the route, as `check .` would."""
+    hook_repo = tmp_path / "hook-repo"
+    hook_repo.mkdir()
+    _snapshot(hook_repo)
+
+    project = tmp_path / "project"
+    (project / "shop").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    (project / "shop" / "__init__.py").write_text("")
+    (project / "shop" / "helpers.py").write_text(HELPERS)
+    (project / "shop" / "routes.py").write_text(ROUTES)
+    git("init", "-q", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "start", cwd=project)
+    # The change: the route now converts through the helper module, which stays unchanged.
+    (project / "shop" / "routes.py").write_text(ROUTES.replace('{"price": amount}', '{"price": amount * rate("EUR")}'))
+    git("add", "shop/routes.py", cwd=project)
+
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never",
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    env.pop("FASTAPI_LIFEGUARD_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "fastapi-lifeguard",
+                           "--verbose"], cwd=project, capture_output=True, text=True, env=env, timeout=540)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "shop/routes.py:10:31: LG102 sync `rate()`" in output, output
+    assert "rate() → load() → requests.get (helpers.py:9)" in output, output
+    # Only the changed file was given: the helper module itself is not reported on.
+    assert "shop/helpers.py:" not in output, output
+    # The same finding as the whole project in one run.
+    whole = subprocess.run([sys.executable, "-m", "fastapi_lifeguard.cli", "check", "--no-cache", "."], cwd=project,
+                           capture_output=True, text=True, timeout=120)
+    assert "shop/routes.py:10:31: LG102" in whole.stdout, whole.stdout + whole.stderr

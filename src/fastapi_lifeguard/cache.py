@@ -7,7 +7,9 @@ Two levels, both keyed by content, never by timestamps:
   and they do not depend on settings;
 - the result of a whole run (`runs/`), keyed by every file's model key plus the settings
   fingerprint: the analysis is project-wide, so any change anywhere re-runs it, but an
-  unchanged tree only reads and hashes its files.
+  unchanged tree only reads and hashes its files;
+- for the project view of the per-file frontends (`index.py`): the content hash of every
+  file of a project root (`index/`) and the whole project's findings by file (`views/`).
 
 Any unreadable, corrupt or unwritable entry is a miss, never an error.
 """
@@ -67,7 +69,8 @@ def tool_fingerprint() -> str:
     """
     digest = hashlib.sha256(f"{__version__}\0{sys.version_info[:2]}\0{LAYOUT}".encode())
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    # The library data (catalogue/libraries/*.json, *.toml) changes findings like code does.
+    for path in sorted((*package.rglob("*.py"), *package.glob("catalogue/libraries/*.*"))):
         try:
             stat = path.stat()
         except OSError:
@@ -114,8 +117,7 @@ class Cache:
         if not self.writable:
             return
         try:
-            if not self.root.exists():
-                self._create_root()
+            self.ensure_root()
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
@@ -123,6 +125,10 @@ class Cache:
             os.replace(tmp, path)  # atomic: a concurrent reader sees the old or the new file
         except OSError:
             self.writable = False  # read-only checkout, full disk: run without caching
+
+    def ensure_root(self) -> None:
+        if not self.root.exists():
+            self._create_root()
 
     def _create_root(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -157,26 +163,45 @@ class Cache:
         """`data` is the model as `dumps` made it (maybe in a worker process)."""
         self._write(self._model_path(key), zlib.compress(data, COMPRESSION))
 
-    # -- runs -----------------------------------------------------------------------------
+    # -- runs and project views ----------------------------------------------------------
     def load_run(self, key: str):
-        data = self._read(self._run_path(key))
-        if data is None:
-            return None
-        try:
-            return pickle.loads(zlib.decompress(data))
-        except Exception:
-            return None
+        return self._load(self._run_path(key))
 
     def store_run(self, key: str, value) -> None:
         self._write(self._run_path(key), zlib.compress(dumps(value), COMPRESSION))
         self._prune()
 
-    def _prune(self) -> None:
-        runs = self.base / "runs"
+    def load_view(self, key: str):
+        value = self._load(self.base / "views" / f"{key}.pickle")
+        return value if isinstance(value, dict) else None
+
+    def store_view(self, key: str, value) -> None:
+        self._write(self.base / "views" / f"{key}.pickle", zlib.compress(dumps(value), COMPRESSION))
+        self._prune()
+
+    def _load(self, path: Path):
+        data = self._read(path)
+        if data is None:
+            return None
         try:
-            entries = sorted(runs.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in entries[KEEP_RUNS:]:
-                old.unlink()
+            with gc_paused():
+                return pickle.loads(zlib.decompress(data))
+        except Exception:  # corrupt, half-written by a crashed process, or another layout: a miss
+            return None
+
+    # -- any other entry (the project index) ------------------------------------------------
+    def read_blob(self, path: str) -> bytes | None:
+        return self._read(Path(path))
+
+    def write_blob(self, path: str, data: bytes) -> None:
+        self._write(Path(path), data)
+
+    def _prune(self) -> None:
+        try:
+            for folder in (self.base / "runs", self.base / "views"):
+                entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+                for old in entries[KEEP_RUNS:]:
+                    old.unlink()
             stamp = self.base / "pruned"
             now = time.time()
             if stamp.exists() and now - stamp.stat().st_mtime < 86400:

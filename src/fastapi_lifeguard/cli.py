@@ -18,7 +18,7 @@ from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from .codes import BY_CODE, RULES, Rule, rule_url
 from .config import anchor, find_config, load_config
 from .output import FORMATS, display_path, locate
-from .runner import check_paths
+from .runner import check_in_projects, check_paths
 from .settings import ConfigError, Settings, check_codes, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"cache directory (default: {DEFAULT_CACHE_DIR} beside the config, or in the "
                             "current directory)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("--no-project", action="store_true",
+                       help="files given one by one are checked together as one project, not inside their "
+                            "project root (config: project = false)")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (needs the `fix` extra: libcst)")
     check.add_argument("--unsafe-fixes", action="store_true",
@@ -89,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--show-fixes", action="store_true", help="list what --fix fixed, per file")
     check.add_argument("--add-noqa", action="store_true",
                        help="write `# noqa: LGnnn` on every finding's line (merged with existing noqa comments)")
+
+    libs = sub.add_parser("libraries", help="list what the rules know about libraries (docs/libraries.md)",
+                          description="Print the library model: the shipped records (derived and curated) and "
+                                      "those of the nearest pyproject.toml's [[tool.fastapi-lifeguard.libraries]].")
+    libs.add_argument("pattern", nargs="?", default="", help="only records whose name or distribution contains this")
+    libs.add_argument("--output-format", choices=["text", "json"], default="text")
+    libs.add_argument("--isolated", action="store_true", help="the shipped records only")
 
     rules = sub.add_parser("rules", help="list every rule: code, name, summary")
     rules.add_argument("--output-format", choices=["text", "json"], default="text")
@@ -177,9 +187,12 @@ def _check(args) -> int:
     if missing:
         print(f"fastapi-lifeguard: error: no such file or directory: {missing[0]}", file=sys.stderr)
         return EXIT_ERROR
+    in_project = settings.project and not args.no_project and all(os.path.isfile(p) or _is_root(p) for p in args.paths)
     jobs = args.jobs
     if jobs is None or jobs == 0:
-        jobs = _cpus() if (jobs == 0 or _big(args.paths)) else 1
+        # In the project view a cold index builds the whole project, not just the files given.
+        sized = [_root_or(p) for p in args.paths] if in_project else args.paths
+        jobs = _cpus() if (jobs == 0 or _big(sized)) else 1
     fixing = args.fix or args.fix_only or args.diff
     if fixing and not _have_libcst():
         print("fastapi-lifeguard: error: fixes need libcst: pip install 'fastapi-lifeguard[fix]'", file=sys.stderr)
@@ -189,6 +202,15 @@ def _check(args) -> int:
 
     def run(keep_models: bool = False):
         try:
+            if in_project and not keep_models:
+                # Files (pre-commit's changed files, an editor's one file): each as `check <its
+                # project root>` reports it, through the project index (SPEC §5). A project root
+                # itself goes through the same index, so flake8 and editors reuse what it found.
+                explicit = args.cache_dir or os.environ.get("FASTAPI_LIFEGUARD_CACHE_DIR") or None
+                return check_in_projects(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
+                                         project_cache_dir=explicit, use_cache=not args.no_cache,
+                                         progress=progress, root=root)
+            # Fixing needs the models of the files it edits: the paths given, analysed as one project.
             return check_paths(args.paths, settings, jobs=jobs, cache_dir=_cache_dir(args, config_path),
                                progress=progress, root=root, keep_models=keep_models)
         finally:
@@ -350,6 +372,18 @@ def _add_noqa(result) -> int:
     return EXIT_CLEAN
 
 
+def _is_root(path: str) -> bool:
+    from .index import find_root
+
+    return os.path.isdir(path) and find_root(path) == os.path.abspath(path)
+
+
+def _root_or(path: str) -> str:
+    from .index import find_root
+
+    return find_root(path) or path
+
+
 def _statistics(items, output_format: str) -> str:
     counts = Counter(i.finding.code for i in items)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -400,6 +434,40 @@ def _rules(args) -> int:
     return EXIT_CLEAN
 
 
+def _libraries(args) -> int:
+    from .catalogue.libraries import describe, shipped
+
+    settings = Settings()
+    if not args.isolated:
+        path = find_config([])
+        if path:
+            settings = load_config(path)
+    model = shipped().extended(settings.libraries)
+    pattern = args.pattern.lower()
+    records = [r for name, r in sorted(model.records.items()) if pattern in name.lower() or pattern in r.dist.lower()]
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps({"derived_from": model.derived_from, "records": [describe(r) for r in records]},
+                                    indent=2, ensure_ascii=False) + "\n")
+        return EXIT_CLEAN
+    dists = sorted({r.dist for r in records if r.dist})
+    sys.stdout.write(f"{len(records)} records from {len(dists)} distributions\n")
+    for r in records:
+        shown = "; ".join(f"{k} {_fact(v)}" for k, v in describe(r).items() if k not in ("name", "dist", "kind", "why"))
+        sys.stdout.write(f"{r.name} ({r.kind}, {r.dist or '?'}){': ' + shown if shown else ''}\n")
+    return EXIT_CLEAN
+
+
+def _fact(value) -> str:
+    if isinstance(value, dict):  # io_methods grouped by why they block: `find, find_one (network)`
+        groups: dict[str, list[str]] = {}
+        for key, why in value.items():
+            groups.setdefault(why, []).append(key)
+        return "; ".join(f"{', '.join(keys)} ({why})" for why, keys in groups.items())
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value)
+
+
 def _rule(args) -> int:
     from .codes import BY_NAME
     from .ruledocs import doc_text
@@ -436,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(args)
         if args.command == "rule":
             return _rule(args)
+        if args.command == "libraries":
+            return _libraries(args)
         if args.command == "clean":
             return _clean(args)
         return _check(args)

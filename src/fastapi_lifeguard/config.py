@@ -12,8 +12,10 @@ the file that sets them; bare names (`migrations`, `test_*.py`) match at any dep
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+from functools import lru_cache
 
 from .options import settings_from_mapping
 from .settings import ConfigError, Settings
@@ -87,6 +89,25 @@ def load_config(path: str) -> Settings:
     return anchor(settings, os.path.dirname(os.path.abspath(path)))
 
 
+_PROJECT_SETTINGS: dict[tuple[str, str, bool], tuple[Settings, bool]] = {}
+
+
+def project_settings(root: str, values: dict, source: str, isolated: bool = False) -> tuple[Settings, bool]:
+    """A per-file frontend's settings for a file of project `root`: the `[tool.fastapi-lifeguard]`
+    table that `check <root>` reads, with the frontend's own options (`values`) on top.
+
+    The second item says whether a table was found (then its selection applies too).
+    Memoised: flake8 and pylint ask once per file.
+    """
+    memo = (root, repr(sorted(values.items())), isolated)
+    found = _PROJECT_SETTINGS.get(memo)
+    if found is None:
+        path = None if isolated else find_config([root])
+        base = load_config(path) if path else Settings()
+        found = _PROJECT_SETTINGS[memo] = (settings_from_mapping(values, source=source, base=base), path is not None)
+    return found
+
+
 def anchor(settings: Settings, directory: str) -> Settings:
     """Make path patterns with a `/` absolute, relative to `directory` (the config's home)."""
     def fix(pattern: str) -> str:
@@ -99,3 +120,28 @@ def anchor(settings: Settings, directory: str) -> Settings:
     settings.exclude = tuple(fix(p) for p in settings.exclude)
     settings.per_file_ignores = {fix(k): v for k, v in settings.per_file_ignores.items()}
     return settings
+
+
+@lru_cache(maxsize=256)
+def _project_libraries(directory: str) -> tuple:
+    path = find_config([directory])
+    return _libraries_in(path) if path is not None else ()
+
+
+@lru_cache(maxsize=16)
+def _libraries_in(path: str) -> tuple:
+    section = _read(path).get("tool", {}).get(SECTION, {})
+    if not isinstance(section, dict) or "libraries" not in section:
+        return ()
+    return settings_from_mapping({"libraries": section["libraries"]}, source=f"{path}: [tool.{SECTION}] ").libraries
+
+
+def with_project_libraries(settings: Settings, path: str) -> Settings:
+    """flake8 and pylint: add the `[[tool.fastapi-lifeguard.libraries]]` records of the project
+    a file belongs to (nearest pyproject.toml with the section), as the CLI reads them."""
+    if not path or path in ("-", "stdin"):
+        return settings
+    found = _project_libraries(os.path.dirname(os.path.abspath(path)))
+    if not found:
+        return settings
+    return dataclasses.replace(settings, libraries=(*found, *settings.libraries))

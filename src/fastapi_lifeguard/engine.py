@@ -21,7 +21,7 @@ from typing import Callable
 
 from .backport import parse_backported
 from .catalogue import lookup
-from .catalogue.blocking import BLOCKING_CALLS, CATEGORIES
+from .catalogue.libraries import LibraryModel, shipped, wording
 from .catalogue.offload import OFFLOAD_WRAPPERS
 from .findings import Finding
 from .model.builder import build_module
@@ -39,20 +39,18 @@ class Analysis:
     project: Project
     fastapi: FastAPIModel
     settings: Settings
-    blocking: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (what, fix)
+    blocking: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # name -> (parenthesis, noun, fix)
     offload: dict[str, int] = field(default_factory=dict)
     _ledger: Ledger | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, modules: list[ModuleModel], settings: Settings, context=None) -> "Analysis":
-        project = Project(modules, context)
-        blocking = {name: CATEGORIES[cat] for name, cat in BLOCKING_CALLS.items()}
-        for name, advice in settings.blocking_calls.items():
-            blocking[name] = (f"`{name}` (listed in blocking-calls)", advice or "run it with `await asyncio.to_thread(...)`")
-        return cls(project, FastAPIModel(project), settings, blocking,
+        library = shipped().extended(settings.libraries)
+        project = Project(modules, context, library)
+        return cls(project, FastAPIModel(project), settings, _blocking_table(library, settings),
                    {**OFFLOAD_WRAPPERS, **settings.offload_wrappers})
 
-    def blocking_entry(self, target: str | None) -> tuple[str, str] | None:
+    def blocking_entry(self, target: str | None) -> tuple[str, str, str] | None:
         return lookup(self.blocking, target)
 
     @property
@@ -64,6 +62,21 @@ class Analysis:
 
     def offload_position(self, target: str | None) -> int | None:
         return lookup(self.offload, target)
+
+
+@lru_cache(maxsize=8)
+def _blocking_calls(library: LibraryModel) -> dict[str, tuple[str, str, str]]:
+    return {name: wording(r, r.blocks or "network") for name, r in library.blocking.items()}
+
+
+def _blocking_table(library: LibraryModel, settings: Settings) -> dict[str, tuple[str, str, str]]:
+    table = _blocking_calls(library)
+    if settings.blocking_calls:
+        table = dict(table)
+        for name, advice in settings.blocking_calls.items():
+            table[name] = ("listed in blocking-calls", f"`{name}` (listed in blocking-calls)",
+                           advice or "run it with `await asyncio.to_thread(...)`")
+    return table
 
 
 @lru_cache(maxsize=4096)

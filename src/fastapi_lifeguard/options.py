@@ -7,16 +7,18 @@ text; mappings as tables or `name=value` items.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
+from .catalogue.libraries import RecordError, user_records
 from .settings import ConfigError, Settings, check_codes, parse_version
 
 
 @dataclass(frozen=True)
 class Option:
     name: str
-    kind: str  # version | mapping | positions | list | codes | path-codes
+    kind: str  # version | switch | mapping | positions | list | codes | path-codes | records
     help: str
 
     @property
@@ -35,7 +37,19 @@ SHARED_OPTIONS: tuple[Option, ...] = (
            "extra functions that run a callable in a thread, as dotted.name=position (LG104)"),
     Option("background-task-guards", "list",
            "decorators that catch and log a background task's exceptions (LG401)"),
+    Option("libraries", "records",
+           "extra library records (docs/libraries.md) as a JSON array; in pyproject.toml, "
+           "[[tool.fastapi-lifeguard.libraries]] tables, which flake8 and pylint read too"),
 )
+
+# Not a rule option: how a per-file frontend sees the file (SPEC §5). flake8 and pylint get
+# `--lifeguard-project`, the table `project`, the CLI `--no-project`.
+FRONTEND_OPTIONS: tuple[Option, ...] = (
+    Option("project", "switch",
+           "on (default): report for a file what `fastapi-lifeguard check <project root>` reports, "
+           "through the project index; off: analyse the file alone"),
+)
+PLUGIN_OPTIONS = SHARED_OPTIONS + FRONTEND_OPTIONS
 
 CONFIG_ONLY: tuple[Option, ...] = (
     Option("select", "codes", "rule codes or prefixes to enable"),
@@ -45,7 +59,7 @@ CONFIG_ONLY: tuple[Option, ...] = (
     Option("exclude", "list", "glob patterns of paths not to check"),
 )
 
-ALL_OPTIONS = {o.name: o for o in (*SHARED_OPTIONS, *CONFIG_ONLY)}
+ALL_OPTIONS = {o.name: o for o in (*PLUGIN_OPTIONS, *CONFIG_ONLY)}
 
 # `pkg.mod.func`, or `*.method` for a method on any receiver (how the catalogues spell it).
 _DOTTED = re.compile(r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -93,6 +107,34 @@ def _as_mapping(key: str, value) -> dict[str, str]:
     return out
 
 
+def _records(key: str, value) -> tuple:
+    """Library records: TOML tables, or JSON text (a flake8/pylint option, a fixture setting)."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        value = ",".join(value)  # a comma-separated option split by its frontend
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ConfigError(f"{key}: expected a JSON array of records, {exc}") from None
+    try:
+        return user_records(list(value) if isinstance(value, tuple) else value)
+    except RecordError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
+_ON = {"on", "true", "yes", "1"}
+_OFF = {"off", "false", "no", "0"}
+
+
+def parse_switch(key: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _ON or text in _OFF:
+        return text in _ON
+    raise ConfigError(f"{key}: expected on or off, got {value!r}")
+
+
 def settings_from_mapping(values: dict, source: str = "", base: Settings | None = None) -> Settings:
     """Build Settings from option names (`fastapi-version`, ...) to raw values."""
     settings = base or Settings()
@@ -109,6 +151,8 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
                 if not isinstance(value, (str, int)) or isinstance(value, bool):
                     raise ConfigError(f"{key}: expected a version string like \"0.110\", got {value!r}")
                 settings.fastapi_version = parse_version(value)
+            elif option.kind == "switch":
+                settings.project = parse_switch(key, value)
             elif option.kind == "mapping":
                 mapping = _as_mapping(key, value)
                 _check_dotted(key, mapping)
@@ -131,6 +175,8 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
                 setattr(settings, key.replace("-", "_"), items)
             elif option.kind == "codes":
                 setattr(settings, key.replace("-", "_"), check_codes(key, _codes_value(key, value)))
+            elif option.kind == "records":
+                settings.libraries = (*settings.libraries, *_records(key, value))
             elif option.kind == "path-codes":
                 if not isinstance(value, dict):
                     raise ConfigError(f"{key}: expected a table of \"glob\" = [\"codes\"], got {type(value).__name__}")

@@ -55,11 +55,14 @@ from typing import TYPE_CHECKING, Any
 from pylint.checkers import BaseChecker
 from pylint.utils import FileState
 
+from . import index as project_index
 from .codes import RULES, Rule, rule_url
+from .config import project_settings
 from .engine import analyse, build, gc_paused, module_name, parse
 from .findings import Finding
 from .model.records import ModuleModel
-from .options import SHARED_OPTIONS, settings_from_mapping
+from .config import with_project_libraries
+from .options import PLUGIN_OPTIONS, settings_from_mapping
 from .settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -102,19 +105,20 @@ BY_CODE_SYMBOL = {rule.code: symbol(rule) for rule in RULES}
 
 def _options() -> tuple[tuple[str, dict[str, Any]], ...]:
     out = []
-    for option in SHARED_OPTIONS:
+    for option in PLUGIN_OPTIONS:
         if option.is_list:
             spec = {"default": (), "type": "csv", "metavar": "<name=value,...>" if option.kind in ("mapping", "positions")
                     else "<name,...>", "help": option.help}
         else:
-            spec = {"default": "", "type": "string", "metavar": "<version>", "help": option.help}
+            spec = {"default": "", "type": "string", "metavar": "<on|off>" if option.kind == "switch" else "<version>",
+                    "help": option.help}
         out.append((f"lifeguard-{option.name}", spec))
     return tuple(out)
 
 
 def _option_values(config: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for option in SHARED_OPTIONS:
+    for option in PLUGIN_OPTIONS:
         value = getattr(config, f"lifeguard_{option.name.replace('-', '_')}", None)
         if value in (None, "", (), []):
             continue
@@ -260,12 +264,13 @@ class LifeguardChecker(BaseChecker):
     def __init__(self, linter: PyLinter) -> None:
         super().__init__(linter)
         self._settings = Settings()
+        self._values: dict[str, Any] = {}
         self._cache = ModelCache()
 
     def read_settings(self) -> None:
         try:
-            self._settings = settings_from_mapping(_option_values(self.linter.config),
-                                                   source="pylint option --lifeguard-")
+            self._values = _option_values(self.linter.config)
+            self._settings = settings_from_mapping(self._values, source="pylint option --lifeguard-")
         except ConfigError as exc:
             # What pylint does with an option it cannot parse: one line, usage error (32).
             print(f"fastapi-lifeguard: {exc}", file=sys.stderr)
@@ -275,6 +280,7 @@ class LifeguardChecker(BaseChecker):
         """Start of a run (in each worker with -j): options, and no models of a previous run."""
         self.read_settings()
         self._cache = ModelCache()
+        project_index.reset()
 
     def visit_module(self, node: nodes.Module) -> None:
         path = node.file
@@ -286,11 +292,29 @@ class LifeguardChecker(BaseChecker):
             self._report(node, finding)
 
     def _findings(self, node: nodes.Module, path: str) -> list[Finding]:
-        module, is_package = module_name(path)
         stdin = node.file_bytes
+        data = None
+        if stdin is not None:
+            data = stdin.encode(node.file_encoding or "utf-8") if isinstance(stdin, str) else stdin
+        root = project_index.find_root(path) if self._settings.project else None
+        if root is not None:
+            try:
+                settings, configured = project_settings(root, self._values, "pylint option --lifeguard-")
+            except ConfigError as exc:
+                print(f"fastapi-lifeguard: {exc}", file=sys.stderr)
+                sys.exit(32)
+            if settings.project:
+                found = project_index.findings_for(path, data, settings, root=root) or []
+                if configured:  # the project's table deselects codes for `check`: the same here
+                    found = [f for f in found if f.code == "LG001" or settings.enabled(f.code, os.path.abspath(path))]
+                return found
+        return self._alone(path, data)
+
+    def _alone(self, path: str, data: bytes | None) -> list[Finding]:
+        """The file without its project: imports followed through astroid (see the docstring)."""
+        module, is_package = module_name(path)
         try:
-            if stdin is not None:
-                data = stdin.encode(node.file_encoding or "utf-8") if isinstance(stdin, str) else stdin
+            if data is not None:
                 model = self._cache.model(path, module, is_package, data)
             else:
                 model = self._cache.model(path, module, is_package)
@@ -302,10 +326,15 @@ class LifeguardChecker(BaseChecker):
 
     def _analyse(self, model: ModuleModel) -> list[Finding]:
         try:
-            findings = analyse([model], self._settings, context=self._cache.by_name)
+            settings = with_project_libraries(self._settings, model.path)
+        except ConfigError as exc:
+            print(f"fastapi-lifeguard: {exc}", file=sys.stderr)
+            sys.exit(32)
+        try:
+            findings = analyse([model], settings, context=self._cache.by_name)
         except Exception:  # pylint: disable=broad-exception-caught
             # A module the imports led to confused the resolver: this file alone still counts.
-            findings = analyse([model], self._settings)
+            findings = analyse([model], settings)
         return [f for f in findings if f.path == model.path]
 
     def visit_unparsed(self, path: str, modname: str, data: str | None) -> None:

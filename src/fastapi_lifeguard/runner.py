@@ -6,7 +6,7 @@ import fnmatch
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from . import cache as cache_mod
@@ -190,6 +190,50 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
         cache.store_run(key, result)
     if keep_models:
         result.models = models
+    return result
+
+
+def check_in_projects(paths: list[str], settings: Settings, *, jobs: int = 1, cache_dir: str | None = None,
+                      project_cache_dir: str | None = None, use_cache: bool = True,
+                      progress: Progress | None = None, root: str | None = None) -> Result:
+    """`check FILE...` (pre-commit passes the changed files): each file reported as
+    `check <its project root>` reports it (SPEC §5, `index.py`). Files with no root above
+    them are checked together as today, with `cache_dir`. `project_cache_dir` overrides each
+    root's default cache (`<root>/.lifeguard_cache`)."""
+    from .index import default_cache_dir, find_root, project_findings
+
+    result = Result()
+    files = discover(paths, settings.exclude, root)
+    result.files = len(files)
+    groups: dict[str | None, list[str]] = {}
+    for path in files:
+        groups.setdefault(find_root(path), []).append(path)
+    loose = groups.pop(None, [])
+    if loose:
+        alone = check_paths(loose, settings, jobs=jobs, cache_dir=cache_dir if use_cache else None,
+                            progress=progress, root=root)
+        result.findings.extend(alone.findings)
+        result.lines.update(alone.lines)
+        result.parsed += alone.parsed
+    found: list[Finding] = []
+    data_of: dict[str, bytes] = {}
+    stats: dict = {}
+    for project_root, members in groups.items():
+        directory = (project_cache_dir or default_cache_dir(project_root)) if use_cache else None
+        view = project_findings(project_root, {os.path.abspath(p): None for p in members}, settings,
+                                cache_dir=directory, jobs=jobs, progress=progress, stats=stats)
+        for path in members:
+            raw = view[os.path.abspath(path)]
+            found.extend(replace(f, path=path) for f in raw)
+            if raw:
+                try:
+                    data_of[path] = read(path)
+                except OSError:
+                    pass
+    result.findings.extend(filter_findings(found, settings, data_of, result.lines))
+    result.findings.sort()
+    result.parsed += stats.get("parsed", 0)
+    result.cached = bool(groups) and not loose and stats.get("cached", False)
     return result
 
 

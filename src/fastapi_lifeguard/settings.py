@@ -54,6 +54,9 @@ class Settings:
     resource_factories: dict[str, str] = field(default_factory=dict)  # dotted name -> advice
     offload_wrappers: dict[str, int] = field(default_factory=dict)  # dotted name -> callable position
     background_task_guards: tuple[str, ...] = ()  # decorators that catch and log
+    libraries: tuple = ()  # user library records (catalogue.libraries.Record), pyproject only
+    # Per-file frontends analyse the file inside its project (SPEC §5); False: the file alone.
+    project: bool = True
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         """Longest matching prefix wins; a rule off by default needs its own code selected."""
@@ -73,7 +76,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """Stable text of everything that changes findings (cache keys)."""
-        return repr(sorted(vars(self).items()))
+        return repr(sorted((k, v) for k, v in vars(self).items() if k != "project"))
 
 
 def _path_matches(path: str, pattern: str) -> bool:

@@ -1,122 +1,18 @@
 """What the lifecycle rules (LG2xx) know about resources made once at startup.
 
-`RESOURCE_TYPES` says how each kind of long-lived object is released and which of those
-releases are coroutines (LG202: calling one without `await` releases nothing).
-`FACTORIES` maps the calls that make one to its type. The user setting
-`resource-factories` adds factories whose release methods are the generic ones.
-
-Names are canonical dotted paths, after the aliases of `types.TYPE_ALIASES`.
+The resource types themselves (release methods, which of them are coroutines: LG202, calling
+one without `await` releases nothing) and the calls that make them are records of the library
+model. The user setting `resource-factories` adds factories whose release methods are the
+generic ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .libraries import ResourceType
 
-
-@dataclass(frozen=True)
-class ResourceType:
-    name: str
-    release: tuple[str, ...]  # methods that release it; the first is the one to advise
-    async_release: frozenset[str] = frozenset()  # the ones that return a coroutine
-    advice: str = ""  # fix text given by the user (`resource-factories`)
-
-    def advised(self) -> str:
-        return self.release[0]
-
-    def is_async(self, method: str) -> bool:
-        return method in self.async_release
-
-
-def _sync(name: str, *release: str) -> ResourceType:
-    return ResourceType(name, release)
-
-
-def _async(name: str, *release: str, sync: tuple[str, ...] = ()) -> ResourceType:
-    return ResourceType(name, (*release, *sync), frozenset(release))
-
-
-_TYPES = (
-    # HTTP clients: each holds a connection pool (SPEC §2: unclosed clients leak descriptors).
-    _async("httpx.AsyncClient", "aclose"),
-    _sync("httpx.Client", "close"),
-    _async("aiohttp.ClientSession", "close"),
-    _sync("requests.Session", "close"),
-    # Databases and caches.
-    _async("asyncpg.Pool", "close", sync=("terminate",)),
-    _async("asyncpg.Connection", "close", sync=("terminate",)),
-    _async("psycopg_pool.AsyncConnectionPool", "close"),
-    _sync("psycopg_pool.ConnectionPool", "close"),
-    _async("psycopg.AsyncConnection", "close"),
-    _async("aiomysql.Pool", "wait_closed", sync=("close", "terminate")),
-    _async("aiosqlite.Connection", "close"),
-    _async("redis.asyncio.Redis", "aclose", "close"),
-    _async("redis.asyncio.ConnectionPool", "aclose", "disconnect"),
-    _async("aioredis.RedisPool", "wait_closed", sync=("close",)),  # aioredis 1.x: close() then wait_closed()
-    _sync("redis.Redis", "close"),
-    _sync("sqlalchemy.Engine", "dispose"),
-    _async("sqlalchemy.ext.asyncio.AsyncEngine", "dispose"),
-    _sync("motor.motor_asyncio.AsyncIOMotorClient", "close"),  # motor's close() is a plain method
-    _sync("pymongo.MongoClient", "close"),
-    _async("pymongo.AsyncMongoClient", "close"),
-    _async("elasticsearch.AsyncElasticsearch", "close"),
-    _sync("elasticsearch.Elasticsearch", "close"),
-    _async("opensearchpy.AsyncOpenSearch", "close"),
-    # SDK clients built on an httpx pool.
-    _async("openai.AsyncOpenAI", "close"),
-    _async("anthropic.AsyncAnthropic", "close"),
-    # Messaging.
-    _async("aio_pika.Connection", "close"),
-    _async("aiokafka.AIOKafkaProducer", "stop"),
-    _async("aiokafka.AIOKafkaConsumer", "stop"),
-    _async("nats.Client", "close", "drain"),
-    _async("grpc.aio.Channel", "close"),
-    # Workers and stacks.
-    _sync("concurrent.futures.ThreadPoolExecutor", "shutdown"),
-    _sync("concurrent.futures.ProcessPoolExecutor", "shutdown"),
-    _sync("apscheduler.AsyncIOScheduler", "shutdown"),
-    _sync("apscheduler.BackgroundScheduler", "shutdown"),
-    _async("contextlib.AsyncExitStack", "aclose"),
-    _sync("contextlib.ExitStack", "close"),
-)
-
-RESOURCE_TYPES: dict[str, ResourceType] = {t.name: t for t in _TYPES}
-
-# Calls that make a resource -> its type. Constructors of the types above count by themselves.
-FACTORIES: dict[str, str] = {
-    **{name: name for name in RESOURCE_TYPES},
-    "httpx.AsyncClient": "httpx.AsyncClient",
-    "asyncpg.create_pool": "asyncpg.Pool",
-    "asyncpg.pool.create_pool": "asyncpg.Pool",
-    "asyncpg.connect": "asyncpg.Connection",
-    "psycopg.AsyncConnection.connect": "psycopg.AsyncConnection",
-    "aiomysql.create_pool": "aiomysql.Pool",
-    "aiosqlite.connect": "aiosqlite.Connection",
-    "redis.asyncio.from_url": "redis.asyncio.Redis",
-    "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
-    "redis.asyncio.ConnectionPool.from_url": "redis.asyncio.ConnectionPool",
-    "aioredis.from_url": "redis.asyncio.Redis",
-    "aioredis.create_redis_pool": "aioredis.RedisPool",
-    "aioredis.create_redis": "aioredis.RedisPool",
-    "redis.from_url": "redis.Redis",
-    "redis.Redis.from_url": "redis.Redis",
-    "sqlalchemy.create_engine": "sqlalchemy.Engine",
-    "sqlalchemy.engine.create_engine": "sqlalchemy.Engine",
-    "sqlmodel.create_engine": "sqlalchemy.Engine",
-    "sqlalchemy.ext.asyncio.create_async_engine": "sqlalchemy.ext.asyncio.AsyncEngine",
-    "sqlalchemy.ext.asyncio.engine.create_async_engine": "sqlalchemy.ext.asyncio.AsyncEngine",
-    "motor.motor_asyncio.AsyncIOMotorClient": "motor.motor_asyncio.AsyncIOMotorClient",
-    "pymongo.AsyncMongoClient": "pymongo.AsyncMongoClient",
-    "pymongo.asynchronous.mongo_client.AsyncMongoClient": "pymongo.AsyncMongoClient",
-    "elasticsearch.AsyncElasticsearch": "elasticsearch.AsyncElasticsearch",
-    "openai.AsyncAzureOpenAI": "openai.AsyncOpenAI",
-    "aio_pika.connect": "aio_pika.Connection",
-    "aio_pika.connect_robust": "aio_pika.Connection",
-    "nats.connect": "nats.Client",
-    "grpc.aio.insecure_channel": "grpc.aio.Channel",
-    "grpc.aio.secure_channel": "grpc.aio.Channel",
-    "apscheduler.schedulers.asyncio.AsyncIOScheduler": "apscheduler.AsyncIOScheduler",
-    "apscheduler.schedulers.background.BackgroundScheduler": "apscheduler.BackgroundScheduler",
-}
+# Which types own a resource, how each is released and which releases are coroutines, and
+# which calls make one: the library model (`catalogue/libraries.py`, records with `release`,
+# `async_release` and `returns`). What follows is about ownership in general.
 
 # Any of these on an object we cannot type still counts as releasing it (precision: an
 # unknown object's close() is trusted to close).
@@ -124,7 +20,6 @@ GENERIC_RELEASE: frozenset[str] = frozenset({
     "close", "aclose", "dispose", "disconnect", "shutdown", "terminate", "wait_closed", "cancel",
     "stop", "drain", "__aexit__", "__exit__",
 })
-ALL_RELEASE: frozenset[str] = GENERIC_RELEASE | {m for t in _TYPES for m in t.release}
 
 
 # A user factory from `resource-factories`: released by any generic method, async unknown.

@@ -14,7 +14,7 @@ from ..catalogue import framework as fw
 from ..catalogue import lookup
 from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS, PYTEST_MODULES
 from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
-from .project import Project, canonical
+from .project import Project
 from .records import Call, ModuleModel, Ref
 
 ROUTE = "route"
@@ -425,7 +425,7 @@ class FastAPIModel:
         if dec.kind == "name" and dec.attrs:  # `@app.command` without parentheses
             base = project.value_of(m, sid, Ref("name", dec.base, dec.attrs[:-1]))
             if base and base[0] == "inst":
-                return canonical(f"{base[1]}.{dec.attrs[-1]}")
+                return project.canonical(f"{base[1]}.{dec.attrs[-1]}")
         return project.dotted_of(m, sid, dec)
 
     def _runs_in_own_loop(self, m: ModuleModel, sid: int) -> bool:

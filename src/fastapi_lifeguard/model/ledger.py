@@ -90,9 +90,12 @@ class Ledger:
     def __init__(self, project: Project, fastapi: FastAPIModel, user_factories: dict[str, str] | None = None) -> None:
         self.project = project
         self.fastapi = fastapi
+        library = project.library
+        self.resource_types = library.resource_types
         self.factories: dict[str, lc.ResourceType] = {
-            name: lc.RESOURCE_TYPES[t] for name, t in lc.FACTORIES.items()
+            name: library.resource_types[t] for name, t in library.resource_factories.items()
         }
+        self.release_names: frozenset[str] = lc.GENERIC_RELEASE | library.all_release
         for name, advice in (user_factories or {}).items():
             self.factories[name] = lc.user_type(name, advice)
         self.by_id = {id(m): m for m in project.modules}
@@ -351,7 +354,7 @@ class Ledger:
             if call.id < 0:
                 continue
             func = call.func
-            if func.attrs and func.attrs[-1] in lc.ALL_RELEASE and func.kind in ("name", "sub", "call"):
+            if func.attrs and func.attrs[-1] in self.release_names and func.kind in ("name", "sub", "call"):
                 receiver = _strip(func)
                 if receiver.kind == "call":
                     named = self.getattr_names(m, sid, receiver)
@@ -369,7 +372,7 @@ class Ledger:
                     self._loop_release(m, sid, receiver, call, func.attrs[-1])
             for pos, arg in [*enumerate(call.args), *call.kwargs.items()]:
                 for ref, _contained in _flatten(arg):
-                    if ref.kind == "name" and ref.attrs and ref.attrs[-1] in lc.ALL_RELEASE:
+                    if ref.kind == "name" and ref.attrs and ref.attrs[-1] in self.release_names:
                         self._add(Use("release-ref", m, sid, _strip(ref), call, ref.attrs[-1]))
                     elif ref.kind in ("name", "sub"):
                         self._add(Use("arg", m, sid, ref, call, pos))
@@ -1116,7 +1119,7 @@ class Ledger:
             return None
         value = self.project.value_of(m, rsid, ref)
         if value and value[0] == "inst":
-            hit = lc.RESOURCE_TYPES.get(value[1])
+            hit = self.resource_types.get(value[1])
             if hit is not None:
                 return hit
         found = self.key_of_target(m, rsid, ref)
@@ -1137,7 +1140,7 @@ class Ledger:
             names = self.key_types().get(_type_key(key), set())
         if len(names) == 1:
             name = next(iter(names))
-            return lc.RESOURCE_TYPES.get(name) or self._user_type(name)
+            return self.resource_types.get(name) or self._user_type(name)
         return None
 
     def _user_type(self, name: str) -> lc.ResourceType | None:

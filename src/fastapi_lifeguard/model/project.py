@@ -19,9 +19,9 @@ from typing import Callable
 
 from ..catalogue import framework as fw
 from ..catalogue import lookup
-from ..catalogue.clients import NESTED_RESOURCE_CLIENTS, SYNC_CLIENTS
+from ..catalogue.libraries import ASYNC_NAMESPACES, LibraryModel, shipped
 from ..catalogue.offload import OFFLOAD_WRAPPERS
-from ..catalogue.types import ATTRIBUTE_RESULTS, CALL_RESULTS, DIVIDABLE_TYPES, TRACKED_TYPES, TYPE_ALIASES
+from ..catalogue.types import DIVIDABLE_TYPES
 from .records import Call, ModuleModel, Ref
 
 _BUILTINS = frozenset(dir(builtins))
@@ -33,14 +33,15 @@ _MAX_DEPTH = 12
 _MAX_CHAIN = 100
 
 
-def canonical(dotted: str) -> str:
-    """Apply type aliases to `dotted` or to its longest aliased prefix."""
-    hit = TYPE_ALIASES.get(dotted)
+def canonical(dotted: str, library: LibraryModel | None = None) -> str:
+    """Apply the library model's type aliases to `dotted` or to its longest aliased prefix."""
+    aliases = (library or shipped()).type_aliases
+    hit = aliases.get(dotted)
     if hit is not None:
         return hit
     cut = dotted.rfind(".")
     while cut > 0:
-        hit = TYPE_ALIASES.get(dotted[:cut])
+        hit = aliases.get(dotted[:cut])
         if hit is not None:
             return hit + dotted[cut:]
         cut = dotted.rfind(".", 0, cut)
@@ -64,10 +65,13 @@ class Project:
     """The modules analysed together, and everything resolved about them."""
 
     def __init__(self, modules: list[ModuleModel],
-                 context: Callable[[str], ModuleModel | None] | None = None) -> None:
+                 context: Callable[[str], ModuleModel | None] | None = None,
+                 library: LibraryModel | None = None) -> None:
         """`modules` are checked; `context(dotted)` may supply other modules that names
-        resolve into, on demand, without checking them (pylint: the files imports lead to)."""
+        resolve into, on demand, without checking them (pylint: the files imports lead to).
+        `library`: what is known about third-party code (the shipped model plus user records)."""
         self.modules = modules
+        self.library = library or shipped()
         self.by_name: dict[str, ModuleModel] = {}
         for m in modules:
             if m.module and m.module not in self.by_name:
@@ -80,6 +84,9 @@ class Project:
         self._subclasses: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._busy: set = set()
         self._depth = 0
+
+    def canonical(self, dotted: str) -> str:
+        return canonical(dotted, self.library)
 
     # ---- modules -----------------------------------------------------------------
     def find_module(self, dotted: str) -> tuple[ModuleModel, list[str]] | None:
@@ -172,7 +179,7 @@ class Project:
     def resolve_dotted(self, dotted: str, depth: int = 0):
         found = self.find_module(dotted) if self.by_name else None
         if found is None:
-            return ("ext", canonical(dotted))
+            return ("ext", self.canonical(dotted))
         m, rest = found
         if not rest:
             return ("module", m)
@@ -209,7 +216,7 @@ class Project:
         elif kind == "sub":
             base = self.value_of(m, sid, ref.base)
             if base and base[0] == "inst":
-                value = self.member(base, "*")
+                value = self.member(base, "[]")  # subscription: `client["db"]`
             elif base and base[0] == "ext" and base[1] in fw.ANNOTATED | fw.OPTIONAL:
                 value = ("ann", m, sid, ref)
             elif base and base[0] == "ext" and base[1].rsplit(".", 1)[-1][:1].isupper():
@@ -233,7 +240,7 @@ class Project:
             return None
         kind = value[0]
         if kind == "ext":
-            return ("ext", canonical(f"{value[1]}.{attr}"))
+            return ("ext", self.canonical(f"{value[1]}.{attr}"))
         if kind == "module":
             return self.resolve_dotted(f"{value[1].module}.{attr}")
         if kind == "scope":
@@ -245,10 +252,11 @@ class Project:
             return None
         if kind == "inst":
             t = value[1]
-            hit = ATTRIBUTE_RESULTS.get((t, attr)) or ATTRIBUTE_RESULTS.get((t, "*"))
+            results = self.library.attribute_results
+            hit = results.get((t, attr)) or results.get((t, "*"))
             if hit:
                 return ("inst", hit)
-            if t in NESTED_RESOURCE_CLIENTS:
+            if t in self.library.nested:
                 return value
             cls = self.resolve_dotted(t) if self.by_name else None
             if cls and cls[0] == "scope" and cls[1].scopes[cls[2]].kind == "class":
@@ -377,7 +385,9 @@ class Project:
         for attr in attrs[:-1]:
             if value is None:
                 return _NO_CALLEE
-            if value[0] == "inst" and value[1] in NESTED_RESOURCE_CLIENTS and not ATTRIBUTE_RESULTS.get((value[1], attr)):
+            if value[0] == "inst" and value[1] in self.library.nested and not self.library.attribute_results.get((value[1], attr)):
+                if attr in ASYNC_NAMESPACES:
+                    return _NO_CALLEE  # `client.aio.…`: the async twin inside the sync client
                 nested = True
             value = self.member(value, attr)
         if value is None:
@@ -387,7 +397,7 @@ class Project:
         method = attrs[-1]
         if value[0] == "inst":
             t = value[1]
-            callee = Callee(canonical(f"{t}.{method}"), t, method, nested)
+            callee = Callee(self.canonical(f"{t}.{method}"), t, method, nested)
             cls = self.resolve_dotted(t) if self.by_name and not t.startswith("builtins.") else None
             if cls and cls[0] == "scope":
                 found = self.class_member(cls[1], cls[2], method)
@@ -411,7 +421,7 @@ class Project:
             return callee
         if kind == "inst":
             t = value[1]
-            return Callee(canonical(f"{t}.__call__"), t, "__call__")
+            return Callee(self.canonical(f"{t}.__call__"), t, "__call__")
         return _NO_CALLEE
 
     def result_type(self, m: ModuleModel, call: Call) -> str | None:
@@ -434,7 +444,7 @@ class Project:
             if cls is not None and self.dotted_of(m, call.scope, cls) == "sqlalchemy.ext.asyncio.AsyncSession":
                 return "sqlalchemy.ext.asyncio.async_sessionmaker"
             return target
-        hit = CALL_RESULTS.get(target)
+        hit = self.library.call_results.get(target)
         if hit:
             return hit
         pos = lookup(OFFLOAD_WRAPPERS, target)
@@ -445,7 +455,7 @@ class Project:
                 fm, fsid = value[1], value[2]
                 ann = fm.scopes[fsid].returns_ann
                 return self.annotation_type(fm, fm.scopes[fsid].parent, ann) if ann is not None else None
-        if target in SYNC_CLIENTS or target in TRACKED_TYPES:
+        if target in self.library.classes:
             return target
         if callee.module is not None:
             scope = callee.module.scopes[callee.scope]

@@ -11,13 +11,13 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.blocking import CATEGORIES, FILE_OPENERS, NETWORK_CATEGORIES, NON_BLOCKING_WITH, SINGLE_FILE_IO
-from ..catalogue.clients import NESTED_IO_METHODS, NESTED_RESOURCE_CLIENTS, is_io_method
+from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH, SINGLE_FILE_IO
+from ..catalogue.libraries import BLOCKS, wording
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..fixes import attach
 from ..model.project import Callee
-from ..model.records import Call, ModuleModel
+from ..model.records import Call, ModuleModel, Ref
 
 CODES = ("LG101", "LG102", "LG103", "LG104", "LG105")
 
@@ -25,17 +25,13 @@ CODES = ("LG101", "LG102", "LG103", "LG104", "LG105")
 # initialisation behind conditions, and a reader cannot act on them.
 MAX_HELPER_DEPTH = 3
 # ... unless the chain is one the request always takes to another machine: it ends in a
-# network call (NETWORK_CATEGORIES, or I/O on a sync client), every step is unconditional (no
+# network call (a record with `blocks = "network"`, or I/O on a sync client), every step is unconditional (no
 # `if`, `except` or early return before it) and every helper is in the coroutine's package.
 MAX_NETWORK_DEPTH = 6
 
 # A safety valve for the recursion itself: a generated 1,000-function chain exhausted the
 # recursion limit. Well above MAX_HELPER_DEPTH so memoised answers stay right.
 _MAX_CHAIN = 50
-
-_CLIENT_FIX = ("use the async client (AsyncSession, httpx.AsyncClient, redis.asyncio, motor, ...) "
-               "or make the function a plain `def` so FastAPI runs it in the threadpool")
-
 
 def check(analysis) -> Iterator[Finding]:
     finder = _Blocking(analysis)
@@ -74,18 +70,21 @@ class _Blocking:
         self.analysis = analysis
         self.project = analysis.project
         self._reach: dict[tuple[int, int, bool], tuple[tuple[str, ...], str, str, bool] | None] = {}
-        self._network = {CATEGORIES[c] for c in NETWORK_CATEGORIES}
+        # LG102 follows network waits further (MAX_NETWORK_DEPTH): entries whose noun is the
+        # library model's "network I/O" (records with `blocks = "network"`).
+        self._network_noun = BLOCKS["network"][1]
 
-    # A blocking call as (label, what, fix), or None.
-    def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str] | None:
+    # A blocking call as (code, shown, parenthesis, noun, fix), or None.
+    def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str, str] | None:
         entry = self.analysis.blocking_entry(callee.target)
         if entry is not None and callee.module is None and not self._returns_at_once(m, call, callee.target):
-            return "LG101", f"`{_display(callee)}`", entry[0], entry[1]
+            return ("LG101", f"`{_display(callee)}`", *entry)
         t, method = callee.recv_type, callee.method
         if t is not None and method is not None:
-            io = (method in NESTED_IO_METHODS) if (callee.nested and t in NESTED_RESOURCE_CLIENTS) else is_io_method(t, method)
-            if io:
-                return "LG103", f"`{_receiver_text(call)}.{method}()`", f"an I/O call on a sync `{t.rsplit('.', 1)[-1]}`", _CLIENT_FIX
+            client = self.project.library.clients.get(t)
+            blocks = client.io(method) if client is not None else None
+            if blocks is not None:
+                return ("LG103", f"`{_receiver_text(m, call)}.{method}()`", *wording(client, blocks))
         return None
 
     def _returns_at_once(self, m: ModuleModel, call: Call, target: str | None) -> bool:
@@ -136,9 +135,9 @@ class _Blocking:
                     # token file only for `oidc/azure/...` secrets): the request rarely takes it.
                     continue
                 if hit is not None:
-                    network = hit[0] == "LG103" or self.analysis.blocking_entry(inner.target) in self._network
+                    network = hit[0] == "LG103" or hit[3].startswith(self._network_noun)
                     always = network and _unconditional(m, call)
-                    result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[2], hit[3], always)
+                    result = ((f"{hit[1].strip('`')} ({_short(m.path)}:{call.line})",), hit[3], hit[4], always)
                     break
                 deeper = self.helper(inner, startup, depth + 1)
                 if deeper is None:
@@ -205,7 +204,7 @@ class _Blocking:
         if hit is not None and startup and callee.target in SINGLE_FILE_IO:
             return None  # one local file while the app starts: settings, manifests, markers
         if hit is not None:
-            code, shown, what, fix = hit
+            code, shown, what, _noun, fix = hit
             if startup:
                 found = self._finding(m, call, "LG105", f"{shown} ({what}) blocks the event loop in {where} while the app starts or stops", fix)
             else:
@@ -294,8 +293,20 @@ def _display(callee: Callee) -> str:
     return target[len("builtins."):] if target.startswith("builtins.") else target
 
 
-def _receiver_text(call: Call) -> str:
+def _receiver_text(m: ModuleModel, call: Call) -> str:
     func = call.func
-    if func.kind == "name":
-        return ".".join((func.base, *func.attrs[:-1]))
-    return "…" + "".join("." + a for a in func.attrs[:-1])
+    return _ref_text(m, Ref(func.kind, func.base, func.attrs[:-1], func.items, func.op))
+
+
+def _ref_text(m: ModuleModel, ref: Ref, depth: int = 0) -> str:
+    """`gcs.bucket(…).blob(…)`, `mongo[…][…]`: a receiver as written, arguments elided."""
+    if ref.kind == "name" and isinstance(ref.base, str):
+        head = ref.base
+    elif ref.kind == "call" and depth < 4 and m.calls[ref.base].id >= 0:
+        inner = m.calls[ref.base]
+        head = _ref_text(m, inner.func, depth + 1) + ("(…)" if inner.args or inner.kwargs else "()")
+    elif ref.kind == "sub" and depth < 4:
+        head = _ref_text(m, ref.base, depth + 1) + "[…]"
+    else:
+        head = "…"
+    return head + "".join("." + a for a in ref.attrs)

@@ -192,7 +192,7 @@ def _not_awaited(ledger: Ledger) -> Iterator[Finding]:
             if call.id < 0 or call.awaited or call.stmt != "expr" or call.parent >= 0:
                 continue
             func = call.func
-            if not func.attrs or func.attrs[-1] not in lc.ALL_RELEASE or func.kind not in ("name", "sub", "call"):
+            if not func.attrs or func.attrs[-1] not in ledger.release_names or func.kind not in ("name", "sub", "call"):
                 continue
             method = func.attrs[-1]
             receiver = Ref(func.kind, func.base, func.attrs[:-1], func.items, func.op, func.line, func.col)

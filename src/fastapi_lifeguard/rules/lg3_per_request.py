@@ -19,8 +19,7 @@ from typing import Iterator
 
 from .lg1_event_loop import _MAX_CHAIN
 from ..catalogue import lookup
-from ..catalogue.factories import FACTORIES, KINDS, MEMOISING_DECORATORS, SHARED_POOL_KWARGS
-from ..catalogue.lifecycle import RESOURCE_TYPES
+from ..catalogue.factories import KINDS, MEMOISING_DECORATORS
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.fastapi import DEPENDENCY, MIDDLEWARE, ROUTE, WEBSOCKET
@@ -88,7 +87,7 @@ class _PerRequest:
     def __init__(self, analysis) -> None:
         self.analysis = analysis
         self.project = analysis.project
-        self.table: dict[str, tuple[str, str]] = {name: KINDS[kind] for name, kind in FACTORIES.items()}
+        self.table: dict[str, tuple[str, str]] = {name: KINDS[kind] for name, kind in analysis.project.library.factories.items()}
         for name, advice in analysis.settings.resource_factories.items():
             self.table[name] = (f"builds `{name}` (listed in resource-factories)",
                                 advice or "create it once in the lifespan and reuse it")
@@ -118,7 +117,7 @@ class _PerRequest:
         return None
 
     def _on_shared_pool(self, call: Call, target: str) -> bool:
-        for key in SHARED_POOL_KWARGS.get(target, ()):
+        for key in self.project.library.shared_pool_kwargs.get(target, ()):
             ref = call.kwargs.get(key)
             if ref is not None and ref.kind == "name":
                 return True
@@ -491,7 +490,8 @@ class _Shared:
     def __init__(self, analysis) -> None:
         self.analysis = analysis
         self.ledger = analysis.ledger
-        self.table: dict[str, tuple[str, str]] = {name: KINDS[kind] for name, kind in FACTORIES.items()}
+        self.table: dict[str, tuple[str, str]] = {
+            name: KINDS[kind] for name, kind in analysis.project.library.factories.items()}
         for name in analysis.settings.resource_factories:
             self.table[name] = (f"builds `{name}`", "")
         self._memo: dict[tuple[Key, int], tuple[str, str, str] | None] = {}
@@ -565,7 +565,7 @@ class _Shared:
                 break
             if result is None:
                 factory = resource.factory if resource is not None else _display(callee.target)
-                rtype = resource.rtype.name if resource is not None and resource.rtype.name in RESOURCE_TYPES else ""
+                rtype = resource.rtype.name if resource is not None and resource.rtype.name in self.analysis.project.library.resource_types else ""
                 result = (factory, rtype, f"{os.path.basename(m.path)}:{call.line}")
         self._memo[memo] = result
         return result

@@ -15,7 +15,6 @@ from typing import Iterator
 from ..catalogue import framework as fw
 from ..catalogue.background import (ABSTRACT_DECORATORS, ABSTRACT_RAISES, LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS,
                                    NON_RAISING_METHODS, PROPAGATED_EXCEPTIONS)
-from ..catalogue.clients import is_io_method
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..fixes import attach
@@ -186,7 +185,8 @@ class _Background:
         """Real I/O: a catalogued blocking call, I/O on a sync client, or an awaited library call."""
         if self.analysis.blocking_entry(callee.target) is not None:
             return True
-        if callee.recv_type is not None and callee.method is not None and is_io_method(callee.recv_type, callee.method):
+        client = self.analysis.project.library.clients.get(callee.recv_type) if callee.method is not None else None
+        if client is not None and client.io(callee.method) is not None:
             return True
         return call.awaited and callee.module is None
 

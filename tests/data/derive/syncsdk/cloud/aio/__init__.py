@@ -1,0 +1,3 @@
+from ._queue import QueueClient
+
+__all__ = ["QueueClient"]
