@@ -1,13 +1,5 @@
 """Reading fixtures: expected findings are comments on the offending lines.
 
-<<<<<<< HEAD
-`# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file.
-`# project: LG102`: reported only when the fixture's folder is analysed as one project
-(CLI on the folder), because the reason lies in another module.
-`# alone: LG101`: reported when the file is checked by itself, not when its folder is one
-project (a client module with no entry point is a library check alone; in the project the
-server never imports it).
-=======
 `# error: LG101` (or `LG101, LG102`): reported by every frontend, file by file, also with the
 project view off (`--lifeguard-project=off`: the file alone).
 `# alone: LG101`: reported only with the project view off, where the project would say more
@@ -18,7 +10,6 @@ frontend given the file alone, because each `fixtures/projects/*` folder holds a
 (`pyproject.toml`). Not reported with the project view off. The other fixtures are single-file
 fixtures: the tests check them with the project view off (inside the repository's project they
 would meet each other, e.g. one fixture's `app.state.x.aclose()` releasing another's).
->>>>>>> main
 `# lifeguard: key=value` on a line of its own, in the first lines: a setting for this
 fixture (`select`, `fastapi-version`, `blocking-calls`, ...).
 """
@@ -41,11 +32,7 @@ class Fixture:
     path: str
     expected: set[tuple[int, str]] = field(default_factory=set)  # every frontend
     project_only: set[tuple[int, str]] = field(default_factory=set)
-<<<<<<< HEAD
-    alone_only: set[tuple[int, str]] = field(default_factory=set)  # also in `expected`
-=======
     alone_only: set[tuple[int, str]] = field(default_factory=set)
->>>>>>> main
     settings: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,17 +48,9 @@ def read_fixture(path: str) -> Fixture:
             if setting and number <= 15:
                 fixture.settings[setting.group(1)] = setting.group(2)
             for kind, codes in _MARK.findall(line):
-<<<<<<< HEAD
-=======
                 target = {"error": fixture.expected, "project": fixture.project_only}.get(kind, fixture.alone_only)
->>>>>>> main
                 for code in re.split(r"\s*,\s*", codes):
-                    if kind == "project":
-                        fixture.project_only.add((number, code))
-                    else:
-                        fixture.expected.add((number, code))
-                    if kind == "alone":
-                        fixture.alone_only.add((number, code))
+                    target.add((number, code))
     return fixture
 
 

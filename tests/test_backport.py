@@ -340,7 +340,7 @@ def _markers() -> tuple[dict[str, set], dict[str, set]]:
     single, project = {}, {}
     for path in _backend_files():
         fixture = read_fixture(path)
-        single[path], project[path] = fixture.expected, (fixture.expected - fixture.alone_only) | fixture.project_only
+        single[path], project[path] = fixture.expected, fixture.expected | fixture.project_only
     return single, project
 
 

@@ -117,7 +117,7 @@ def test_cli_project(folder):
         settings.update(f.settings)
     found = _cli([folder], settings)
     for f in fixtures:
-        assert found.get(os.path.abspath(f.path), set()) == (f.expected - f.alone_only) | f.project_only, f.name
+        assert found.get(os.path.abspath(f.path), set()) == f.expected | f.project_only, f.name
 
 
 def _noqa_copy(src_root: str, dst_root: str) -> list[str]:
