@@ -31,6 +31,9 @@ NON_RAISING_CALLS: frozenset[str] = frozenset({
     "asyncio.Task.cancel", "asyncio.Future.cancel", "asyncio.Task.done", "asyncio.Future.done",
     "asyncio.Event.set", "asyncio.Event.clear", "asyncio.Event.is_set",
     "builtins.zip", "builtins.enumerate", "builtins.range", "builtins.reversed", "builtins.iter",
+    # a fresh loop for a worker thread (`set_event_loop(new_event_loop())`): CPython 3.10-3.13
+    # `new_event_loop` builds the policy's loop object, `set_event_loop` stores it per thread
+    "asyncio.new_event_loop", "asyncio.set_event_loop",
     # reading the environment returns the default (None) when a variable is missing
     "os.getenv", "os.environ.get",
 })

@@ -42,6 +42,7 @@ class _Builder:
         self.is_package = is_package
         self.scopes: list[Scope] = [Scope(0, "module", module or "<module>", "", -1)]
         self.calls: list[Call | None] = []
+        self.imports: list[str] = []  # every module an import statement names, anywhere
         self.call_ids: dict[int, int] = {}
         self.scope_ids: dict[int, int] = {}
         self.roles: dict[int, dict] = {}
@@ -273,6 +274,7 @@ class _Builder:
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            self.imports.append(alias.name)
             if alias.asname:
                 self.bind(alias.asname, Binding("import", alias.name, node.lineno))
             else:
@@ -289,10 +291,14 @@ class _Builder:
                 base = ".".join([*package, base] if base else package)
             else:
                 base = "." * node.level + base
+        if not base.startswith("."):
+            self.imports.append(base)  # `from x import *` too: the names bind nothing here
         for alias in node.names:
             if alias.name == "*":
                 continue
             dotted = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+            if not base.startswith("."):
+                self.imports.append(dotted)  # `from . import routes`: maybe a submodule
             self.bind(alias.asname or alias.name, Binding("import", dotted, node.lineno))
 
     def visit_Global(self, node: ast.Global) -> None:
@@ -577,7 +583,8 @@ def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool
     # Calls only seen inside string annotations or never visited keep no record.
     placeholder = Call(-1, 0, 0, 0, 0, OTHER, 0)
     return ModuleModel(path, module, is_package, builder.scopes,
-                       [c if c is not None else placeholder for c in calls])
+                       [c if c is not None else placeholder for c in calls],
+                       imports=tuple(dict.fromkeys(builder.imports)))
 
 
 def _raised_name(node: ast.expr | None) -> str:

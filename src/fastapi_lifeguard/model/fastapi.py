@@ -115,6 +115,8 @@ class FastAPIModel:
         self._off_server: dict[tuple[int, int], bool] = {}
         self._startup_only: dict[tuple[int, int], bool] = {}
         self._served: set[tuple[int, int]] | None = None
+        self._server_modules: set[int] | None = None
+        self._sync_wrapped: dict[tuple[int, int], bool] = {}
         for m in project.modules:
             self._scan(m)
         self._app_calls = {(id(a.module), a.call.id): a for a in self.apps}
@@ -196,6 +198,79 @@ class FastAPIModel:
                         queue.append(nxt)
             self._served = served
         return (id(m), sid) in self._served
+
+    def not_run_by_server(self, m: ModuleModel, sid: int) -> bool:
+        """Is this coroutine one the server does not run, although it is not seen served?
+
+        Function-level reachability misses much of what servers really run (an async dependency
+        a factory builds, socket.io handlers, callbacks handed to a library, parsers loaded from
+        a registry of names, actor methods), so only two shapes count: a coroutine in a module
+        outside the import closure of the modules that define the apps, routers and routes (an
+        async client package shipped beside a model server), and one reached only from sync
+        wrappers (a library's `aexport_data` under its own `export_data`)."""
+        return id(m) not in self.server_modules() or self._only_sync_wrapped(m, sid)
+
+    def server_modules(self) -> set[int]:
+        """The modules that define an entry point and every analysed module they name in an
+        import, transitively (`import x`, `from x import *`, `from . import y`): one pass over
+        the import graph. A parent package whose `__init__` runs only because a submodule is
+        imported is not followed: its re-exports (xinference's `client/__init__.py` importing
+        the async REST client) are not what the server uses."""
+        if self._server_modules is None:
+            by_name = self.project.by_name
+            # A module under a folder without `__init__.py` (litellm's `llms/bedrock/files/`)
+            # gets no full dotted name; match an import against the tail of its path instead
+            # (every module sharing that tail counts: the closure only ever grows).
+            by_tail: dict[str, list[ModuleModel]] = {}
+            for mod in self.project.modules:
+                parts = os.path.splitext(os.path.normpath(mod.path))[0].split(os.sep)
+                if parts[-1] == "__init__":
+                    parts.pop()
+                for cut in range(max(0, len(parts) - 8), len(parts)):
+                    by_tail.setdefault(".".join(parts[cut:]), []).append(mod)
+            seen = {id(a.module) for a in self.apps}
+            seen |= {key[0] for key in self.contexts}
+            queue = [m for m in self.project.modules if id(m) in seen]
+            while queue:
+                m = queue.pop()
+                for dotted in m.imports:
+                    dep = by_name.get(dotted)
+                    for dep in [dep] if dep is not None else by_tail.get(dotted, ()):
+                        if id(dep) not in seen:
+                            seen.add(id(dep))
+                            queue.append(dep)
+            self._server_modules = seen
+        return self._server_modules
+
+    def _only_sync_wrapped(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
+        """Is every call seen to reach this coroutine made by a sync wrapper that runs it in a
+        loop of its own: handed to a loop runner (`loop.run_until_complete(aexport_data())`),
+        made in a plain `def` off the loop that returns no value (so it cannot hand the
+        coroutine back to a caller that awaits it on the server's loop: litellm's
+        `return self.afile_content(...)` when `_is_async`), or made in a coroutine that only
+        such wrappers reach? Nobody seen calling it is not enough (it may be anybody's)."""
+        key = (id(m), sid)
+        found = self._sync_wrapped.get(key)
+        if found is not None:
+            return found
+        if depth > _MAX_CALLER_DEPTH:
+            return False
+        self._sync_wrapped[key] = False  # cycles: not wrapped through themselves
+        sites = self._sites(key)
+        result = bool(sites) and all(self._wrapper_site(cm, call, depth) for cm, call in sites)
+        self._sync_wrapped[key] = result
+        return result
+
+    def _wrapper_site(self, m: ModuleModel, call: Call, depth: int) -> bool:
+        if self._starts_loop(m, call):
+            return True
+        fid = _function_of(m, call.scope)
+        scope = m.scopes[fid]
+        if scope.kind != "def" or self.contexts_of(m, fid):
+            return False
+        if self.on_loop(m, fid):
+            return self._only_sync_wrapped(m, fid, depth + 1)
+        return all(r.kind == "const" and r.base is None for r in scope.returns)
 
     def has_entry_point(self) -> bool:
         """Is there an entry point among the modules analysed (an app, a router, a route, a

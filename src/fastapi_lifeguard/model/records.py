@@ -151,6 +151,9 @@ class ModuleModel:
     error: str | None = None
     error_line: int = 1
     error_col: int = 0
+    # The modules its import statements name (relative ones resolved; `from x import y` gives
+    # `x` and `x.y`): the edges of the project's import graph.
+    imports: tuple[str, ...] = ()
 
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]

@@ -45,11 +45,11 @@ def check(analysis) -> Iterator[Finding]:
                 continue  # a CLI command or script coroutine: its loop serves no request
             startup = fastapi.is_startup_only(m, scope.id)
             served = startup or fastapi.is_served(m, scope.id)
-            if not (served or library or fastapi.maybe_registered(m, scope.id)):
-                # An async client class shipped beside the server, a library API reached only
-                # from its own sync wrapper: nothing FastAPI runs reaches it, so its blocking
-                # calls make no request wait. Without any entry point (a library check) every
-                # coroutine counts, for its own calls; helpers are followed only where served.
+            if not (served or library or fastapi.maybe_registered(m, scope.id)) and fastapi.not_run_by_server(m, scope.id):
+                # An async client package the server never imports, a library API reached only
+                # from its own sync wrapper: its blocking calls make no request wait. Without
+                # any entry point (a library check) every coroutine counts, for its own calls;
+                # helpers are followed only where served.
                 continue
             via_helpers = served
             where = fastapi.describe(m, scope.id)
