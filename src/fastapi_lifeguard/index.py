@@ -39,9 +39,8 @@ from functools import lru_cache
 from typing import Callable
 
 from . import cache as cache_mod
-from .engine import analyse, build, gc_paused, module_name
+from .engine import build, gc_paused, module_name
 from .findings import Finding
-from .model.records import ModuleModel
 from .settings import Settings
 
 try:
@@ -269,17 +268,9 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
                 continue
         todo.append(n)
     _build_all(sources, todo, built, jobs, cache, progress)
-    models: list[ModuleModel] = []
-    findings: list[Finding] = list(errors)
-    for n in range(len(sources)):
-        value = built.get(n)
-        if isinstance(value, ModuleModel):
-            models.append(value)
-        elif isinstance(value, Finding):
-            findings.append(value)
-    if progress:
-        progress("analysing", 0, 1)
-    findings.extend(analyse(models, settings))
+    from .runner import analyse_built
+
+    _, findings = analyse_built([built.get(n) for n in range(len(sources))], settings, progress, errors)
     view: dict[str, list[Finding]] = {}
     for finding in findings:
         view.setdefault(finding.path, []).append(finding)

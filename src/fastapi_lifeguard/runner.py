@@ -173,17 +173,8 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
     result.parsed = len(todo)
     _build_all(sources, todo, built, jobs, cache, progress)
 
-    models: list[ModuleModel] = []
-    findings: list[Finding] = []
-    for n, source in enumerate(sources):
-        value = source.error if source.data is None else built[n]
-        if isinstance(value, ModuleModel):
-            models.append(value)
-        elif isinstance(value, Finding):
-            findings.append(value)
-    if progress:
-        progress("analysing", 0, 1)
-    findings.extend(analyse(models, settings))
+    models, findings = analyse_built([s.error if s.data is None else built[n] for n, s in enumerate(sources)],
+                                     settings, progress)
     data_of = {s.path: s.data for s in sources if s.data is not None}
     result.findings = filter_findings(findings, settings, data_of, result.lines)
     if cache is not None and key is not None:
@@ -284,3 +275,14 @@ def filter_findings(findings: list[Finding], settings: Settings, sources: dict[s
             continue
         kept.append(f)
     return kept
+
+
+def analyse_built(values, settings: Settings, progress=None, findings: list[Finding] | None = None):
+    """The models and LG001 findings of built files, analysed as one project: (models, findings)."""
+    findings = list(findings or ())
+    models = [v for v in values if isinstance(v, ModuleModel)]
+    findings.extend(v for v in values if isinstance(v, Finding))
+    if progress:
+        progress("analysing", 0, 1)
+    findings.extend(analyse(models, settings))
+    return models, findings

@@ -234,8 +234,8 @@ class FastAPIModel:
             while queue:
                 m = queue.pop()
                 for dotted in m.imports:
-                    dep = by_name.get(dotted)
-                    for dep in [dep] if dep is not None else by_tail.get(dotted, ()):
+                    exact = by_name.get(dotted)
+                    for dep in [exact] if exact is not None else by_tail.get(dotted, ()):
                         if id(dep) not in seen:
                             seen.add(id(dep))
                             queue.append(dep)
