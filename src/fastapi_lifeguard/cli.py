@@ -306,24 +306,24 @@ def _with_edits(items):
 
     if not _have_libcst():
         return items
-    from .fixes.engine import edits_for
+    from .engine import decode
+    from .fixes.engine import context_of, edits_for
     from .runner import read
 
-    sources: dict[str, str | None] = {}
+    contexts: dict[str, object] = {}  # path -> its one libcst parse (None: unreadable or unparsable)
     out = []
     for i in items:
         if not i.finding.fixer:
             out.append(i)
             continue
         path = i.finding.path
-        if path not in sources:
+        if path not in contexts:
             try:
-                from .engine import decode
-
-                sources[path] = decode(read(path))
+                contexts[path] = context_of(decode(read(path)))
             except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
-                sources[path] = None
-        edits = edits_for(sources[path], i.finding) if sources[path] is not None else None
+                contexts[path] = None
+        ctx = contexts[path]
+        edits = edits_for(ctx, i.finding) if ctx is not None else None
         out.append(dataclasses.replace(i, edits=tuple(edits)) if edits else i)
     return out
 
