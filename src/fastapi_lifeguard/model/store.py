@@ -1,0 +1,131 @@
+"""Where full module models live while a project is analysed.
+
+A project analysis sees every module through a `ModuleHandle`: the module's name, path and
+imports (the summary whole-project passes read), and its full model (scopes, calls) loaded on
+demand from its pickled, compressed bytes. The `ModelStore` keeps at most `CAPACITY` full
+models loaded; the least recently used is dropped when another is loaded. Peak memory then
+follows the largest modules, not the whole tree (litellm, 3,135 files: every model kept took
+~600 MB; its compressed bytes take ~30 MB).
+
+Facts, memo tables and findings hold handles (stable for the whole analysis, so `id(handle)`
+and `is` work as keys), never the full models themselves. Records taken from a model (a
+`Call`, a `Scope`) stay valid after it is dropped: a reload gives equal records.
+
+Models given directly (flake8 and pylint check one file, tests, fixes) are wrapped in pinned
+handles: they are alive anyway, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from collections import deque
+
+from .records import Call, ModuleModel, Scope
+
+# Full models loaded at once. Whole-project passes visit modules in file order and resolve
+# names into a few modules many others import (a package's `__init__`, its types module):
+# those stay loaded; a few hundred models of even a large project's biggest files fit in
+# well under 100 MB.
+CAPACITY = 128
+COMPRESSION = 1  # as the cache's (cache.py): its model files are kept as they are read
+
+
+class ModelStore:
+    """The loaded full models, a bounded least-recently-used set (second-chance clock: a hit
+    only sets a flag, so a hit costs an attribute store, not a reordering).
+
+    A model is pickled when it is first dropped, unless its bytes came with it (the cache
+    read them): a project that fits is never pickled."""
+
+    def __init__(self, capacity: int | None = None) -> None:
+        self.capacity = max(1, capacity or CAPACITY)
+        self._loaded: deque[ModuleHandle] = deque()
+        self.loads = 0  # full models unpickled again (the cost of a small capacity)
+        self.dropped = 0
+
+    def keep(self, model: ModuleModel, blob: bytes | None = None) -> "ModuleHandle":
+        """A handle for `model` (`blob`: its compressed pickle, when at hand)."""
+        handle = ModuleHandle(model, self, blob)
+        handle._full = model
+        self._admit(handle)
+        return handle
+
+    def load(self, handle: "ModuleHandle") -> ModuleModel:
+        model = pickle.loads(zlib.decompress(handle._blob))  # type: ignore[arg-type]  # noqa: S301 - ours
+        handle._full = model
+        self.loads += 1
+        self._admit(handle)
+        return model
+
+    def _admit(self, handle: "ModuleHandle") -> None:
+        handle._used = False
+        loaded = self._loaded
+        loaded.append(handle)
+        while len(loaded) > self.capacity:
+            old = loaded.popleft()
+            if old._used:
+                old._used = False
+                loaded.append(old)
+                continue
+            if old._blob is None:
+                old._blob = zlib.compress(pickle.dumps(old._full, pickle.HIGHEST_PROTOCOL), COMPRESSION)
+            old._full = None
+            self.dropped += 1
+
+
+class ModuleHandle:
+    """One module of the project: its summary always, its full model on demand."""
+
+    __slots__ = ("path", "module", "is_package", "imports", "_full", "_store", "_blob", "_used")
+
+    def __init__(self, model: ModuleModel, store: ModelStore | None = None, blob: bytes | None = None) -> None:
+        # Pinned (no store): the model given stays. Stored: the store loads and drops it.
+        self.path = model.path
+        self.module = model.module  # dotted module name, "" when unknown
+        self.is_package = model.is_package
+        self.imports = model.imports
+        self._store = store
+        self._blob = blob
+        self._used = False
+        self._full: ModuleModel | None = model
+
+    def full(self) -> ModuleModel:
+        full = self._full
+        if full is None:
+            return self._store.load(self)  # type: ignore[union-attr]
+        self._used = True
+        return full
+
+    @property
+    def scopes(self) -> list[Scope]:
+        full = self._full
+        if full is None:
+            return self._store.load(self).scopes  # type: ignore[union-attr]
+        self._used = True
+        return full.scopes
+
+    @property
+    def calls(self) -> list[Call]:
+        full = self._full
+        if full is None:
+            return self._store.load(self).calls  # type: ignore[union-attr]
+        self._used = True
+        return full.calls
+
+    def scope_of(self, call: Call) -> Scope:
+        return self.scopes[call.scope]
+
+    def behind_cache(self, call: Call, kept_on_objects: bool = False) -> bool:
+        return self.full().behind_cache(call, kept_on_objects)
+
+    def binding_scope(self, sid: int, name: str) -> int | None:
+        return self.full().binding_scope(sid, name)
+
+    def __repr__(self) -> str:
+        return f"<module {self.module or self.path}>"
+
+
+def handle_of(value):
+    """`value` as a handle: handles as they are, a full model pinned."""
+    return value if isinstance(value, ModuleHandle) else ModuleHandle(value)
