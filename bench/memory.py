@@ -1,12 +1,12 @@
 """Memory of a whole-project check: full models kept in a bounded store (model/store.py).
 
-    python bench/memory.py ~/.cache/fastapi-lifeguard-corpus/src/litellm [--capacity N] [--keep]
+    python bench/memory.py ~/.cache/fastapi-lifeguard-corpus/src/litellm [--capacity N | --keep]
 
 One process, the CLI's path without the cache (`check --no-cache -j1`): parse and model every
 file, keep each as the store keeps it, then analyse. Prints CPU seconds of each phase, RSS
-after building, the store's compressed bytes and loads, and the peak RSS. `--keep` pins every
-model instead (the design before the store: every full model alive until the analysis ends),
-for comparison. RSS is reliable on a busy machine; CPU seconds mostly are; wall time is not
+after building, the store's compressed bytes and loads, and the peak RSS. Without
+`--capacity` every model stays loaded (the CLI's default); `--keep` hands the models to the
+analysis directly (the design before the store), for comparison. RSS is reliable on a busy machine; CPU seconds mostly are; wall time is not
 printed.
 """
 
@@ -40,7 +40,7 @@ def peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("root")
-    parser.add_argument("--capacity", type=int, default=store_mod.CAPACITY)
+    parser.add_argument("--capacity", type=int, default=None, help="full models loaded at once (default: unbounded)")
     parser.add_argument("--keep", action="store_true", help="pin every full model (the design before the store)")
     args = parser.parse_args()
     files = discover([args.root])
@@ -64,7 +64,7 @@ def main() -> None:
         start = time.process_time()
         _, findings = analyse_built(values, Settings())
         analysed = time.process_time() - start
-    print(f"files {len(files)}  lines {lines}  design {'keep every model' if args.keep else f'store, capacity {store.capacity}'}")
+    print(f"files {len(files)}  lines {lines}  design {'models given directly' if args.keep else f'store, capacity {store.capacity or "unbounded"}'}")
     print(f"parse+build+store {built:.1f} s CPU   RSS after build {after_build:.0f} MB   stored bytes {blobs / 1e6:.0f} MB")
     print(f"analyse {analysed:.1f} s CPU   dropped {store.dropped}   loaded again {store.loads}   RSS after analyse {rss_mb():.0f} MB")
     print(f"peak RSS {peak_mb():.0f} MB   findings {len(findings)}")

@@ -131,17 +131,17 @@ def test_live_models_stay_bounded(tmp_path, monkeypatch, observed):
     loads = []
     store_init = store_mod.ModelStore.__init__
 
-    def small(self, capacity=None):
-        store_init(self, CAPACITY)
+    def seen(self, capacity=None):
+        store_init(self, capacity)
         loads.append(self)
 
-    monkeypatch.setattr(store_mod.ModelStore, "__init__", small)
+    monkeypatch.setattr(store_mod.ModelStore, "__init__", seen)
+    monkeypatch.setattr(store_mod, "CAPACITY", CAPACITY)
     bounded = runner.check_paths([root], Settings()).findings
     assert bounded == unbounded
     assert loads and loads[0].loads > 0  # models were dropped and loaded again
     assert len(observed) > 20
     assert max(observed) <= CAPACITY + SLACK, max(observed)
-    print("live models: max", max(observed), "checkpoints", len(observed), "loads", loads[0].loads)
 
 
 def test_models_given_directly_stay_pinned():

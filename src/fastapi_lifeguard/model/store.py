@@ -2,10 +2,11 @@
 
 A project analysis sees every module through a `ModuleHandle`: the module's name, path and
 imports (the summary whole-project passes read), and its full model (scopes, calls) loaded on
-demand from its pickled, compressed bytes. The `ModelStore` keeps at most `CAPACITY` full
-models loaded; the least recently used is dropped when another is loaded. Peak memory then
-follows the largest modules, not the whole tree (litellm, 3,135 files: every model kept took
-~600 MB; its compressed bytes take ~30 MB).
+demand from its pickled, compressed bytes. A bounded `ModelStore` keeps at most its capacity
+of full models loaded; the least recently used is dropped when another is loaded, so the
+models' share of memory follows the largest modules, not the whole tree (litellm, 3,135
+files: every model kept takes ~600 MB; their compressed bytes ~34 MB). Unbounded (the
+default, `CAPACITY`), it keeps every model as before.
 
 Facts, memo tables and findings hold handles (stable for the whole analysis, so `id(handle)`
 and `is` work as keys), never the full models themselves. Records taken from a model (a
@@ -23,11 +24,13 @@ from collections import deque
 
 from .records import Call, ModuleModel, Scope
 
-# Full models loaded at once. Whole-project passes visit modules in file order and resolve
-# names into a few modules many others import (a package's `__init__`, its types module):
-# those stay loaded; a few hundred models of even a large project's biggest files fit in
-# well under 100 MB.
-CAPACITY = 128
+# Full models loaded at once; None: every model stays loaded (nothing is pickled or dropped).
+# Measured on litellm (3,135 files, `bench/memory.py`): 128 keeps RSS after building at 137 MB
+# (every model: 677 MB), but today's analysis makes ~19 whole-project passes, each loading every
+# model again (60,000 loads, analysis 12 s -> 175 s CPU), and its facts keep records (calls,
+# refs, ledger uses) of every generation loaded: peak 811 MB against 920 MB. Bounded is the
+# default once the passes stream and the facts hold keys; until then a bound is for tests.
+CAPACITY: int | None = None
 COMPRESSION = 1  # as the cache's (cache.py): its model files are kept as they are read
 
 
@@ -39,14 +42,15 @@ class ModelStore:
     read them): a project that fits is never pickled."""
 
     def __init__(self, capacity: int | None = None) -> None:
-        self.capacity = max(1, capacity or CAPACITY)
+        capacity = capacity or CAPACITY
+        self.capacity = max(1, capacity) if capacity else None
         self._loaded: deque[ModuleHandle] = deque()
         self.loads = 0  # full models unpickled again (the cost of a small capacity)
         self.dropped = 0
 
     def keep(self, model: ModuleModel, blob: bytes | None = None) -> "ModuleHandle":
         """A handle for `model` (`blob`: its compressed pickle, when at hand)."""
-        handle = ModuleHandle(model, self, blob)
+        handle = ModuleHandle(model, self, blob if self.capacity else None)
         handle._full = model
         self._admit(handle)
         return handle
@@ -59,6 +63,8 @@ class ModelStore:
         return model
 
     def _admit(self, handle: "ModuleHandle") -> None:
+        if self.capacity is None:
+            return
         handle._used = False
         loaded = self._loaded
         loaded.append(handle)
