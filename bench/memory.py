@@ -20,7 +20,6 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
-from fastapi_lifeguard import cache as cache_mod  # noqa: E402
 from fastapi_lifeguard.engine import build, gc_paused, module_name, parse  # noqa: E402
 from fastapi_lifeguard.findings import Finding  # noqa: E402
 from fastapi_lifeguard.model import store as store_mod  # noqa: E402
@@ -64,7 +63,8 @@ def main() -> None:
         start = time.process_time()
         _, findings = analyse_built(values, Settings())
         analysed = time.process_time() - start
-    print(f"files {len(files)}  lines {lines}  design {'models given directly' if args.keep else f'store, capacity {store.capacity or "unbounded"}'}")
+    design = "models given directly" if args.keep else f"store, capacity {store.capacity or 'unbounded'}"
+    print(f"files {len(files)}  lines {lines}  design {design}")
     print(f"parse+build+store {built:.1f} s CPU   RSS after build {after_build:.0f} MB   stored bytes {blobs / 1e6:.0f} MB")
     print(f"analyse {analysed:.1f} s CPU   dropped {store.dropped}   loaded again {store.loads}   RSS after analyse {rss_mb():.0f} MB")
     print(f"peak RSS {peak_mb():.0f} MB   findings {len(findings)}")

@@ -144,10 +144,23 @@ def test_live_models_stay_bounded(tmp_path, monkeypatch, observed):
     assert max(observed) <= CAPACITY + SLACK, max(observed)
 
 
-def test_models_given_directly_stay_pinned():
-    """flake8 and pylint hand over the one model they built: nothing is stored or dropped."""
-    tree = engine.parse(_module(0), "mod_0.py")
-    model = engine.build(tree, "mod_0.py")
-    project = Project([model])
-    assert project.modules[0].full() is model
-    assert project.modules[0].scopes is model.scopes
+def test_a_dropped_model_loads_again_equal():
+    """Records read after a model was dropped are equal to those read before."""
+    gc.collect()
+    before = _live_models()
+    models = [engine.build(engine.parse(_module(i), f"mod_{i}.py"), f"mod_{i}.py") for i in range(3)]
+    expected = [(m.scopes, m.calls) for m in models]
+    store = store_mod.ModelStore(1)
+    handles = [store.keep(m) for m in models]
+    del models
+    assert _live_models() - before == 1
+    for _ in range(2):
+        for handle, (scopes, calls) in zip(handles, expected):
+            assert (handle.scopes, handle.calls) == (scopes, calls)
+            assert handle.binding_scope(0, "router") == 0
+    assert store.loads >= 5
+
+
+def test_unbounded_store_hands_out_the_models():
+    model = engine.build(engine.parse(_module(0), "mod_0.py"), "mod_0.py")
+    assert store_mod.ModelStore().keep(model) is model

@@ -23,7 +23,6 @@ from ..catalogue.libraries import ASYNC_NAMESPACES, LibraryModel, shipped
 from ..catalogue.offload import OFFLOAD_WRAPPERS
 from ..catalogue.types import DIVIDABLE_TYPES
 from .records import Call, ModuleModel, Ref
-from .store import ModuleHandle, handle_of
 
 _BUILTINS = frozenset(dir(builtins))
 _LITERAL_TYPES = {"List": "builtins.list", "Set": "builtins.set", "Tuple": "builtins.tuple"}
@@ -72,18 +71,15 @@ class Project:
         resolve into, on demand, without checking them (pylint: the files imports lead to).
         `library`: what is known about third-party code (the shipped model plus user records).
 
-        Modules are kept as handles (store.py): a stored module's full model is loaded when
-        asked for; a model given directly is pinned."""
-        self.modules: list[ModuleHandle] = [handle_of(m) for m in modules]
-        modules = self.modules
+        A module is a full model or, from a bounded store (store.py), a handle that loads
+        its full model when asked for: both answer `.scopes`, `.calls`, `.path`, `.module`."""
+        self.modules = list(modules)
         self.library = library or shipped()
         self.by_name: dict[str, ModuleModel] = {}
         for m in modules:
             if m.module and m.module not in self.by_name:
                 self.by_name[m.module] = m
         self._context = context
-        self._given: dict[int, ModuleHandle] = {}
-        self._kept: list = []
         self._names: dict[tuple[int, int, str], object] = {}
         self._callees: dict[tuple[int, int], Callee] = {}
         self._results: dict[tuple[int, int], str | None] = {}
@@ -102,12 +98,8 @@ class Project:
             name = ".".join(parts[:cut])
             m = self.by_name.get(name)
             if m is None and self._context is not None:
-                given = self._context(name)
-                if given is not None:
-                    m = self._given.get(id(given))
-                    if m is None:
-                        m = self._given[id(given)] = handle_of(given)
-                        self._kept.append(given)  # ids stay unique while the project lives
+                m = self._context(name)
+                if m is not None:
                     self.by_name[name] = m
             if m is not None:
                 return m, parts[cut:]

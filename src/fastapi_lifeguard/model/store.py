@@ -1,19 +1,18 @@
 """Where full module models live while a project is analysed.
 
-A project analysis sees every module through a `ModuleHandle`: the module's name, path and
-imports (the summary whole-project passes read), and its full model (scopes, calls) loaded on
-demand from its pickled, compressed bytes. A bounded `ModelStore` keeps at most its capacity
-of full models loaded; the least recently used is dropped when another is loaded, so the
-models' share of memory follows the largest modules, not the whole tree (litellm, 3,135
-files: every model kept takes ~600 MB; their compressed bytes ~34 MB). Unbounded (the
-default, `CAPACITY`), it keeps every model as before.
+Under a bounded `ModelStore` a project analysis sees every module through a `ModuleHandle`:
+the module's name, path and imports (the summary whole-project passes read), and its full
+model (scopes, calls) loaded on demand from its pickled, compressed bytes. The store keeps at
+most its capacity of full models loaded; the least recently used is dropped when another is
+loaded, so the models' share of memory follows the largest modules, not the whole tree
+(litellm, 3,135 files: every model kept takes ~600 MB; their compressed bytes ~34 MB).
 
-Facts, memo tables and findings hold handles (stable for the whole analysis, so `id(handle)`
-and `is` work as keys), never the full models themselves. Records taken from a model (a
-`Call`, a `Scope`) stay valid after it is dropped: a reload gives equal records.
+Facts, memo tables and findings then hold handles (stable for the whole analysis, so
+`id(handle)` and `is` work as keys), never full models. Records taken from a model (a `Call`,
+a `Scope`) stay valid after it is dropped: a reload gives equal records.
 
-Models given directly (flake8 and pylint check one file, tests, fixes) are wrapped in pinned
-handles: they are alive anyway, and nothing is stored.
+Unbounded (the default, `CAPACITY`), the store hands out the models themselves: handles and
+models answer the same questions, so the analysis runs on either.
 """
 
 from __future__ import annotations
@@ -48,9 +47,12 @@ class ModelStore:
         self.loads = 0  # full models unpickled again (the cost of a small capacity)
         self.dropped = 0
 
-    def keep(self, model: ModuleModel, blob: bytes | None = None) -> "ModuleHandle":
-        """A handle for `model` (`blob`: its compressed pickle, when at hand)."""
-        handle = ModuleHandle(model, self, blob if self.capacity else None)
+    def keep(self, model: ModuleModel, blob: bytes | None = None) -> "ModuleModel | ModuleHandle":
+        """What the analysis gets for `model` (`blob`: its compressed pickle, when at hand):
+        unbounded, the model itself (no indirection on the hot path); bounded, a handle."""
+        if self.capacity is None:
+            return model
+        handle = ModuleHandle(model, self, blob)
         handle._full = model
         self._admit(handle)
         return handle
@@ -130,8 +132,3 @@ class ModuleHandle:
 
     def __repr__(self) -> str:
         return f"<module {self.module or self.path}>"
-
-
-def handle_of(value):
-    """`value` as a handle: handles as they are, a full model pinned."""
-    return value if isinstance(value, ModuleHandle) else ModuleHandle(value)
