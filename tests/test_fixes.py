@@ -145,6 +145,27 @@ def test_json_fix_has_ruffs_shape(tmp_path: Path, capsys):
     assert [i["fix"] for i in items if "make the function" in i["message"]] == [None]
 
 
+def test_json_fixes_parse_each_file_once(tmp_path: Path, capsys, monkeypatch):
+    """Two fixable findings in one file: one libcst parse serves both (a parse per finding made
+    `--output-format json` on litellm 8 x slower than the analysis, proxy_server.py has 22)."""
+    from fastapi_lifeguard.fixes import engine
+
+    parsed = []
+    real = engine.Context.__init__
+
+    def counting(self, source):
+        parsed.append(len(source))
+        real(self, source)
+
+    monkeypatch.setattr(engine.Context, "__init__", counting)
+    work = tmp_path / "app.py"
+    shutil.copyfile(DATA / "lg202_await.py", work)
+    main(["check", "--isolated", "--no-cache", "--output-format", "json", str(work)])
+    items = json.loads(capsys.readouterr().out)
+    assert len([i for i in items if i["fix"]]) == 2
+    assert len(parsed) == 1
+
+
 def test_summary_counts_fixable_and_hidden_fixes():
     from fastapi_lifeguard.cli import summary
     from fastapi_lifeguard.output import locate

@@ -6,6 +6,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage/config/internal error.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import shutil
@@ -311,24 +312,24 @@ def _with_edits(items):
 
     if not _have_libcst():
         return items
-    from .fixes.engine import edits_for
+    from .engine import decode
+    from .fixes.engine import context_of, edits_for
     from .runner import read
 
-    sources: dict[str, str | None] = {}
+    contexts: dict[str, object] = {}  # path -> its one libcst parse (None: unreadable or unparsable)
     out = []
     for i in items:
         if not i.finding.fixer:
             out.append(i)
             continue
         path = i.finding.path
-        if path not in sources:
+        if path not in contexts:
             try:
-                from .engine import decode
-
-                sources[path] = decode(read(path))
+                contexts[path] = context_of(decode(read(path)))
             except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
-                sources[path] = None
-        edits = edits_for(sources[path], i.finding) if sources[path] is not None else None
+                contexts[path] = None
+        ctx = contexts[path]
+        edits = edits_for(ctx, i.finding) if ctx is not None else None
         out.append(dataclasses.replace(i, edits=tuple(edits)) if edits else i)
     return out
 
@@ -499,7 +500,31 @@ def _clean(args) -> int:
     return EXIT_CLEAN
 
 
+def _lenient(exc: UnicodeEncodeError) -> tuple[str | bytes, int]:
+    """Unencodable output: a file name's undecodable bytes (surrogates) go out as those bytes,
+    any other character as a backslash escape (`→` on a cp1252 console)."""
+    bad = exc.object[exc.start:exc.end]
+    if all("\udc80" <= c <= "\udcff" for c in bad):
+        return bytes(ord(c) - 0xDC00 for c in bad), exc.end
+    return "".join(f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in bad), exc.end
+
+
+codecs.register_error("fastapi_lifeguard.lenient", _lenient)
+
+
+def _lenient_streams() -> None:
+    """Never fail on printing: Python's streams are strict under PYTHONIOENCODING=utf-8 (tox
+    sets it) or a non-UTF-8 console, where a file name that is not UTF-8 used to end the run."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="fastapi_lifeguard.lenient")
+            except (OSError, ValueError):
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _lenient_streams()
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()

@@ -253,15 +253,30 @@ def propose(ctx: Context, finding: Finding) -> str | None:
     return fixer(ctx, finding)
 
 
-def edits_for(source: str, finding: Finding) -> list[Edit] | None:
-    """The edits of one finding's fix on `source` (JSON and SARIF output); None when it has none."""
+def context_of(source: str) -> Context | None:
+    """One libcst parse of `source` for every finding of its file; None when libcst cannot parse it."""
     try:
-        new = propose(Context(source), finding)
+        return Context(source)
     except Exception:  # a fixer must never break the report
         return None
-    if new is None or new == source:
+
+
+def edits_for(source: str | Context, finding: Finding) -> list[Edit] | None:
+    """The edits of one finding's fix on `source` (JSON and SARIF output); None when it has none.
+
+    Pass the file's `Context` (`context_of`) when it has several findings: the libcst parse
+    and its position metadata cost far more than a fixer (litellm's proxy_server.py, 22
+    findings: one parse instead of 22)."""
+    ctx = source if isinstance(source, Context) else context_of(source)
+    if ctx is None:
         return None
-    return diff_edits(source, new)
+    try:
+        new = propose(ctx, finding)
+    except Exception:  # a fixer must never break the report
+        return None
+    if new is None or new == ctx.source:
+        return None
+    return diff_edits(ctx.source, new)
 
 
 @dataclass
@@ -411,5 +426,5 @@ def unified_diff(path: str, old: str, new: str) -> str:
     return "".join(out)
 
 
-__all__ = ["FIXES", "Context", "Edit", "FileFixer", "Outcome", "apply_edits", "diff_edits", "edits_for", "fix_source",
+__all__ = ["FIXES", "Context", "Edit", "FileFixer", "Outcome", "apply_edits", "context_of", "diff_edits", "edits_for", "fix_source",
            "rewrite", "unified_diff"]
