@@ -216,6 +216,8 @@ class _Background:
         response.aclose())`)? A task made only of releases loses no result when one fails
         (xinference's streaming proxies close the upstream response in a background task).
         Project methods are judged by their own body instead."""
+        if call.id < 0:
+            return False
         callee = self.project.callee(m, call)
         if callee.module is not None:
             return False
