@@ -37,15 +37,18 @@ def check(analysis) -> Iterator[Finding]:
     finder = _Blocking(analysis)
     fastapi = analysis.fastapi
     library = not fastapi.has_entry_point()
+    # `report-unserved`: the user asked for a library check of what the server does not run too.
+    unserved = analysis.settings.report_unserved
     for m in analysis.project.modules:
         for scope in m.scopes:
             if scope.kind != "def" or not fastapi.on_loop(m, scope.id):
                 continue
-            if fastapi.off_server(m, scope.id):
+            if not unserved and fastapi.off_server(m, scope.id):
                 continue  # a CLI command or script coroutine: its loop serves no request
             startup = fastapi.is_startup_only(m, scope.id)
             served = startup or fastapi.is_served(m, scope.id)
-            if not (served or library or fastapi.maybe_registered(m, scope.id)) and fastapi.not_run_by_server(m, scope.id):
+            if not (served or library or unserved or fastapi.maybe_registered(m, scope.id)) \
+                    and fastapi.not_run_by_server(m, scope.id):
                 # An async client package the server never imports, a library API reached only
                 # from its own sync wrapper: its blocking calls make no request wait. Without
                 # any entry point (a library check) every coroutine counts, for its own calls;
