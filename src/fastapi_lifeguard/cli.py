@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exclude", help="comma-separated glob patterns to skip (replaces config)")
     check.add_argument("--extend-exclude", help="glob patterns to skip on top of exclude")
     check.add_argument("--fastapi-version", metavar="X.Y", help="FastAPI version whose semantics to assume")
+    check.add_argument("--report-unserved", action="store_true",
+                       help="LG101/LG103 also in coroutines the server does not run (CLI commands, scripts, "
+                            "client packages, tests): a library check of them")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per rule instead of findings")
     check.add_argument("--config", metavar="FILE", help="pyproject.toml (or TOML file) to read (default: nearest "
@@ -134,6 +137,8 @@ def _settings(args) -> tuple[Settings, str | None]:
             settings.fastapi_version = parse_version(args.fastapi_version)
         except ConfigError as exc:
             raise ConfigError(f"--{exc}") from None
+    if args.report_unserved:
+        settings.report_unserved = True
     return settings, path
 
 
