@@ -230,6 +230,10 @@ class _Background:
         resource = self.project.library.resource_types.get(callee.recv_type) if callee.recv_type else None
         if resource is not None:
             return func.attrs[-1] in resource.release
+        if call.args and callee.target is None:
+            # `manager.terminate(instance_id)`: the argument names what is stopped, a request
+            # about another object (its failure leaves that running), not the receiver's release.
+            return False
         return func.attrs[-1] in RELEASE_ONLY_METHODS
 
     def _release_value(self, m: ModuleModel, sid: int, ref: Ref, depth: int) -> bool:
