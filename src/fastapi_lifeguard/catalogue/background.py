@@ -73,7 +73,11 @@ PROPAGATED_EXCEPTIONS: frozenset[str] = frozenset({"CancelledError", "KeyboardIn
 # is one of these: the lifecycle rules' generic release names (GENERIC_RELEASE) less those that
 # do work before letting go (`drain` and `stop` flush, `__exit__` commits a transaction) and
 # `cancel` (a remote job's cancel is a request whose failure leaves the job running).
-RELEASE_ONLY_METHODS: frozenset[str] = GENERIC_RELEASE - {"drain", "stop", "cancel", "__aexit__", "__exit__"}
+# Release methods that do work first, never a release alone, whatever the receiver's record
+# lists under `release` (aiokafka's `AIOKafkaProducer.stop` sends the pending batches,
+# confluent_kafka's `Producer.flush` the queued messages, nats' `drain` the pending ones).
+NOT_RELEASE_ONLY: frozenset[str] = frozenset({"drain", "stop", "flush", "cancel", "__aexit__", "__exit__"})
+RELEASE_ONLY_METHODS: frozenset[str] = GENERIC_RELEASE - NOT_RELEASE_ONLY
 # Awaiting these re-raises what their first argument raises, and nothing else of note: shielding
 # a release (or a task made of one) is still only a release.
 RELEASE_PASS_THROUGH: frozenset[str] = PASS_THROUGH

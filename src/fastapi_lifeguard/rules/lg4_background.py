@@ -14,7 +14,7 @@ from typing import Iterator
 
 from ..catalogue import framework as fw
 from ..catalogue.background import (ABSTRACT_DECORATORS, ABSTRACT_RAISES, LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS,
-                                   NON_RAISING_METHODS, PROPAGATED_EXCEPTIONS, RELEASE_ONLY_METHODS,
+                                   NON_RAISING_METHODS, NOT_RELEASE_ONLY, PROPAGATED_EXCEPTIONS, RELEASE_ONLY_METHODS,
                                    RELEASE_PASS_THROUGH, RELEASE_TASK_FACTORIES)
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -229,7 +229,7 @@ class _Background:
             return False
         resource = self.project.library.resource_types.get(callee.recv_type) if callee.recv_type else None
         if resource is not None:
-            return func.attrs[-1] in resource.release
+            return func.attrs[-1] in resource.release and func.attrs[-1] not in NOT_RELEASE_ONLY
         if call.args and callee.target is None:
             # `manager.terminate(instance_id)`: the argument names what is stopped, a request
             # about another object (its failure leaves that running), not the receiver's release.
