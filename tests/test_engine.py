@@ -31,6 +31,19 @@ def test_every_code_lives_in_exactly_one_rule_module():
         assert declared.get(rule.code) == rule.module, f"{rule.code}: codes.py says {rule.module}"
 
 
+def test_rule_modules_share_knowledge_through_the_catalogue_not_each_other():
+    """STYLE: a rule family never imports another family's module (shared constants live in
+    the catalogue or the model)."""
+    families = {m.__name__.rsplit(".", 1)[-1] for m in RULE_MODULES}
+    crossing = []
+    for name in sorted(families):
+        tree = ast.parse((PACKAGE / "rules" / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and (node.module or "") in families:
+                crossing.append(f"{name} imports {node.module}")
+    assert not crossing, crossing
+
+
 def test_only_the_builder_and_the_parser_touch_the_ast():
     """Rules and the model read records: a second walk of the tree would show up as `import ast`."""
     users = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")

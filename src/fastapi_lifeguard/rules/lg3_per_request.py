@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
-from .lg1_event_loop import _MAX_CHAIN
 from ..catalogue import lookup
 from ..catalogue.factories import KINDS, MEMOISING_DECORATORS
 from ..catalogue.offload import CALLABLE_BUILDERS
@@ -80,6 +79,9 @@ def _describe(analysis, m: ModuleModel, sid: int) -> str:
 # clients and engines 4-5 calls down (`install_extension() → ... → Database() →
 # create_async_engine`); litellm's 20+ deep chains through rare branches stay out.
 MAX_FACTORY_DEPTH = 5
+# A safety valve for the helper recursion itself (a generated 1,000-function chain exhausted the
+# recursion limit in LG102): well above the depths followed, so memoised answers stay right.
+_MAX_CHAIN = 50
 
 class _PerRequest:
     """Which calls build a catalogued resource, directly or through helpers (memoised per function)."""
