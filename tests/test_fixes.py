@@ -166,6 +166,33 @@ def test_json_fixes_parse_each_file_once(tmp_path: Path, capsys, monkeypatch):
     assert len(parsed) == 1
 
 
+def test_json_fixes_keep_one_files_parse_at_a_time(tmp_path: Path, capsys, monkeypatch):
+    """A file's libcst parse is dropped once its findings are done: a context costs ~4 KB a line
+    (litellm's proxy_server.py: ~90 MB), so keeping every file's until the end grows with the tree."""
+    import gc
+    import weakref
+
+    from fastapi_lifeguard.fixes import engine
+
+    alive = []
+    real = engine.Context.__init__
+
+    def counting(self, source):
+        gc.collect()
+        alive.append(sum(1 for ref in made if ref() is not None))
+        made.append(weakref.ref(self))
+        real(self, source)
+
+    made: list = []
+    monkeypatch.setattr(engine.Context, "__init__", counting)
+    for name in ("a.py", "b.py", "c.py"):
+        shutil.copyfile(DATA / "lg202_await.py", tmp_path / name)
+    main(["check", "--isolated", "--no-cache", "--output-format", "json", str(tmp_path)])
+    items = json.loads(capsys.readouterr().out)
+    assert len([i for i in items if i["fix"]]) == 6
+    assert alive == [0, 0, 0]
+
+
 def test_summary_counts_fixable_and_hidden_fixes():
     from fastapi_lifeguard.cli import summary
     from fastapi_lifeguard.output import locate

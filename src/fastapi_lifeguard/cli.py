@@ -316,19 +316,22 @@ def _with_edits(items):
     from .fixes.engine import context_of, edits_for
     from .runner import read
 
-    contexts: dict[str, object] = {}  # path -> its one libcst parse (None: unreadable or unparsable)
+    # One libcst parse per file, and one file's at a time (~4 KB a line: litellm's
+    # proxy_server.py ~90 MB): findings come sorted by path. None: unreadable or unparsable.
+    current: str | None = None
+    ctx = None
     out = []
     for i in items:
         if not i.finding.fixer:
             out.append(i)
             continue
         path = i.finding.path
-        if path not in contexts:
+        if path != current:
+            current, ctx = path, None
             try:
-                contexts[path] = context_of(decode(read(path)))
+                ctx = context_of(decode(read(path)))
             except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
-                contexts[path] = None
-        ctx = contexts[path]
+                ctx = None
         edits = edits_for(ctx, i.finding) if ctx is not None else None
         out.append(dataclasses.replace(i, edits=tuple(edits)) if edits else i)
     return out
