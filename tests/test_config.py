@@ -122,6 +122,7 @@ def test_all_keys_load(tmp_path):
         resource-factories = { "myapp.clients.make" = "make it once in the lifespan" }
         offload-wrappers = { "myapp.threads.run" = 1 }
         background-task-guards = ["myapp.tasks.logged"]
+        report-unserved = true
 
         [tool.fastapi-lifeguard.per-file-ignores]
         "tests/*" = ["LG1"]
@@ -134,10 +135,32 @@ def test_all_keys_load(tmp_path):
     assert s.resource_factories == {"myapp.clients.make": "make it once in the lifespan"}
     assert s.offload_wrappers == {"myapp.threads.run": 1}
     assert s.background_task_guards == ("myapp.tasks.logged",)
+    assert s.report_unserved is True and s.project is True
     # Patterns with a "/" are anchored at the config's directory; bare names match anywhere.
     assert s.exclude == ("migrations", f"{tmp_path.as_posix()}/scripts/*.py")
     assert s.per_file_ignores == {f"{tmp_path.as_posix()}/tests/*": ("LG1",), "conftest.py": ("LG301",)}
     assert s.enabled("LG205") and not s.enabled("LG206") and not s.enabled("LG301")
+
+
+def test_report_unserved_from_config_and_command_line(tree):
+    # A CLI command's coroutine: silent by default, a library check with the setting or the flag.
+    write(tree / "svc" / "app" / "cli.py", """\
+        from pathlib import Path
+
+        import typer
+
+        cli = typer.Typer()
+
+
+        @cli.command()
+        async def provision(path: str):
+            Path(path).read_text()
+    """)
+    cli_file = "repo/svc/app/cli.py"  # relative to the working directory (the fixture chdirs)
+    assert (cli_file, "LG101") not in codes_of(str(tree / "svc"))
+    assert (cli_file, "LG101") in codes_of("--report-unserved", str(tree / "svc"))
+    write(tree / "svc" / "pyproject.toml", "[tool.fastapi-lifeguard]\nreport-unserved = true\n")
+    assert (cli_file, "LG101") in codes_of(str(tree / "svc"))
 
 
 def test_blocking_calls_reach_the_engine(tree):

@@ -28,3 +28,13 @@ def test_io_is_preferred_and_non_raising_calls_are_skipped():
     assert "(`client.get()` at lg401_evidence.py:57)" in messages[86]
     assert "(`requests.post()` at lg401_evidence.py:64)" in messages[87]
     assert 88 not in messages  # only `task.cancel()`: nothing can raise
+
+
+def test_a_release_is_not_cited_when_the_task_does_other_work():
+    # fixtures/lg4_background/lg401_release_only.py: releases alone are not reported at all.
+    path = os.path.join(FIXTURES, "lg4_background", "lg401_release_only.py")
+    messages = {f.line: f.message for f in check_paths([path], Settings()).findings if f.code == "LG401"}
+    assert "(`client.post()` at lg401_release_only.py:32)" in messages[83]
+    assert "(`raise` at lg401_release_only.py:37)" in messages[84]
+    assert "(`finish_request()` at lg401_release_only.py:70, which reaches `client.post()`" in messages[73]
+    assert set(messages) == {73, 83, 84, 85}

@@ -120,6 +120,34 @@ def test_messages_name_the_library_and_the_alternative():
     assert "LG103" not in {f.code for f in check_source(ROUTE, "app.py")} or "huggingface_hub.InferenceClient" in shipped().clients
 
 
+PDF = textwrap.dedent("""\
+    import io
+    from fastapi import FastAPI
+    from pypdf import PdfReader, PdfWriter
+
+    app = FastAPI()
+
+
+    @app.post("/pdf")
+    async def pdf(path: str, data: bytes):
+        reader = PdfReader(path)
+        in_memory = PdfReader(io.BytesIO(data))
+        writer = PdfWriter()
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        writer.write(path + ".out")
+        return reader, in_memory, buffer
+""")
+
+
+def test_file_calls_say_disk_and_skip_in_memory_buffers():
+    # corpus triage (skyvern, cognee): PdfReader said "network", PdfWriter.write "subprocess",
+    # and writing into an io.BytesIO was reported as file I/O.
+    found = sorted((f.line, f.code, f.message.split(" blocks ")[0]) for f in check_source(PDF, "app.py"))
+    assert found == [(10, "LG101", "`pypdf.PdfReader` (pypdf PdfReader, disk)"),
+                     (15, "LG103", "`writer.write()` (pypdf PdfWriter, disk)")]
+
+
 def test_bad_library_option_is_a_config_error():
     with pytest.raises(ConfigError, match="libraries: library 'x.y': blocks must be one of"):
         settings_from_mapping({"libraries": '[{"name": "x.y", "blocks": "slow"}]'})

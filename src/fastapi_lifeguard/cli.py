@@ -6,6 +6,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage/config/internal error.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import shutil
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exclude", help="comma-separated glob patterns to skip (replaces config)")
     check.add_argument("--extend-exclude", help="glob patterns to skip on top of exclude")
     check.add_argument("--fastapi-version", metavar="X.Y", help="FastAPI version whose semantics to assume")
+    check.add_argument("--report-unserved", action="store_true",
+                       help="LG101/LG103 also in coroutines the server does not run (CLI commands, scripts, "
+                            "client packages, tests): a library check of them")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per rule instead of findings")
     check.add_argument("--config", metavar="FILE", help="pyproject.toml (or TOML file) to read (default: nearest "
@@ -133,6 +137,8 @@ def _settings(args) -> tuple[Settings, str | None]:
             settings.fastapi_version = parse_version(args.fastapi_version)
         except ConfigError as exc:
             raise ConfigError(f"--{exc}") from None
+    if args.report_unserved:
+        settings.report_unserved = True
     return settings, path
 
 
@@ -494,7 +500,31 @@ def _clean(args) -> int:
     return EXIT_CLEAN
 
 
+def _lenient(exc: UnicodeEncodeError) -> tuple[str | bytes, int]:
+    """Unencodable output: a file name's undecodable bytes (surrogates) go out as those bytes,
+    any other character as a backslash escape (`→` on a cp1252 console)."""
+    bad = exc.object[exc.start:exc.end]
+    if all("\udc80" <= c <= "\udcff" for c in bad):
+        return bytes(ord(c) - 0xDC00 for c in bad), exc.end
+    return "".join(f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in bad), exc.end
+
+
+codecs.register_error("fastapi_lifeguard.lenient", _lenient)
+
+
+def _lenient_streams() -> None:
+    """Never fail on printing: Python's streams are strict under PYTHONIOENCODING=utf-8 (tox
+    sets it) or a non-UTF-8 console, where a file name that is not UTF-8 used to end the run."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="fastapi_lifeguard.lenient")
+            except (OSError, ValueError):
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _lenient_streams()
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()

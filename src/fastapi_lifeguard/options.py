@@ -37,6 +37,10 @@ SHARED_OPTIONS: tuple[Option, ...] = (
            "extra functions that run a callable in a thread, as dotted.name=position (LG104)"),
     Option("background-task-guards", "list",
            "decorators that catch and log a background task's exceptions (LG401)"),
+    Option("report-unserved", "switch",
+           "on: LG101/LG103 also check coroutines the server does not run (CLI commands, scripts, "
+           "tests, client packages it never imports, coroutines only sync wrappers run), as a "
+           "library check does; default off"),
     Option("libraries", "records",
            "extra library records (docs/libraries.md) as a JSON array; in pyproject.toml, "
            "[[tool.fastapi-lifeguard.libraries]] tables, which flake8 and pylint read too"),
@@ -152,7 +156,7 @@ def settings_from_mapping(values: dict, source: str = "", base: Settings | None 
                     raise ConfigError(f"{key}: expected a version string like \"0.110\", got {value!r}")
                 settings.fastapi_version = parse_version(value)
             elif option.kind == "switch":
-                settings.project = parse_switch(key, value)
+                setattr(settings, key.replace("-", "_"), parse_switch(key, value))
             elif option.kind == "mapping":
                 mapping = _as_mapping(key, value)
                 _check_dotted(key, mapping)

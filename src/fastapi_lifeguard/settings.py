@@ -55,6 +55,9 @@ class Settings:
     offload_wrappers: dict[str, int] = field(default_factory=dict)  # dotted name -> callable position
     background_task_guards: tuple[str, ...] = ()  # decorators that catch and log
     libraries: tuple = ()  # user library records (catalogue.libraries.Record), pyproject only
+    # LG101/LG103 also in coroutines the server does not run (CLI commands, scripts, client
+    # packages it never imports, library APIs behind sync wrappers, tests): a library check of them.
+    report_unserved: bool = False
     # Per-file frontends analyse the file inside its project (SPEC §5); False: the file alone.
     project: bool = True
 

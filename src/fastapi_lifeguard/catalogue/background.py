@@ -9,6 +9,8 @@ decorators with `background-task-guards`.
 
 from __future__ import annotations
 
+from .lifecycle import GENERIC_RELEASE, PASS_THROUGH, TASK_FACTORIES
+
 NON_RAISING_CALLS: frozenset[str] = frozenset({
     "builtins.print", "builtins.isinstance", "builtins.issubclass", "builtins.repr", "builtins.id",
     "builtins.hasattr", "builtins.callable", "builtins.len", "builtins.str", "builtins.bool",
@@ -62,3 +64,18 @@ LOG_MODULES: tuple[str, ...] = ("logging.", "loguru.", "structlog.")
 # A bare `raise` in a handler for these lets cancellation and shutdown propagate, which is
 # what a task must do: it is not an error a guard should have swallowed.
 PROPAGATED_EXCEPTIONS: frozenset[str] = frozenset({"CancelledError", "KeyboardInterrupt", "SystemExit", "GeneratorExit"})
+
+# A task whose only unguarded work is releasing a resource (`await response.aclose()`, the
+# same under `asyncio.shield`, `handle.close()`) loses no result when the release fails: the
+# object is going away either way, and the error still reaches the log. A call releases when
+# its receiver's type is a library resource type and the method is one of its `release`
+# methods (the library model), or, for a receiver of another or unknown type, when the method
+# is one of these: the lifecycle rules' generic release names (GENERIC_RELEASE) less those that
+# do work before letting go (`drain` and `stop` flush, `__exit__` commits a transaction) and
+# `cancel` (a remote job's cancel is a request whose failure leaves the job running).
+RELEASE_ONLY_METHODS: frozenset[str] = GENERIC_RELEASE - {"drain", "stop", "cancel", "__aexit__", "__exit__"}
+# Awaiting these re-raises what their first argument raises, and nothing else of note: shielding
+# a release (or a task made of one) is still only a release.
+RELEASE_PASS_THROUGH: frozenset[str] = PASS_THROUGH
+# A task made of a release (`asyncio.create_task(response.aclose())`) is a release too.
+RELEASE_TASK_FACTORIES: frozenset[str] = TASK_FACTORIES

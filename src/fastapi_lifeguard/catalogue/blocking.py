@@ -32,3 +32,9 @@ NON_BLOCKING_WITH: dict[str, tuple[int, str, frozenset[str]]] = {
 SINGLE_FILE_IO: frozenset[str] = FILE_OPENERS | frozenset({
     f"pathlib.Path.{m}" for m in ("read_text", "read_bytes", "write_text", "write_bytes")
 })
+
+# In-memory file objects: a catalogued 'disk' call whose file argument (the first positional
+# one, else a keyword) is one of these reads or writes memory, not a file: `img.save(buf)` with
+# `buf = io.BytesIO()`, `Image.open(io.BytesIO(data))`, `pd.read_csv(io.StringIO(text))`,
+# `PdfWriter.write(buf)`. The types are library records (curated `io.BytesIO`, `io.StringIO`).
+IN_MEMORY_FILES: frozenset[str] = frozenset({"io.BytesIO", "io.StringIO"})

@@ -36,3 +36,14 @@ CLI_GROUP_METHODS: frozenset[str] = frozenset({"command", "group"})
 # default `python_files = ["test_*.py", "*_test.py"]` of `_pytest/python.py`, and `conftest.py`
 # for fixtures. Shell-style patterns on the file's base name.
 PYTEST_MODULES: tuple[str, ...] = ("test_*.py", "*_test.py", "conftest.py")
+
+# Calls that import a module by name at run time: name -> (position of the module name, position
+# and keyword of the package a relative name is resolved against, or None). A name written as a
+# string, or as a module-level constant (`_SANDBOX: Final = "pkg.sandbox"` then
+# `importlib.import_module(_SANDBOX)` in a PEP 562 `__getattr__`), is an import edge of the
+# server's import closure like `import pkg.sandbox`. Names computed at run time (a registry of
+# `"module:Class"` strings) are not followed.
+DYNAMIC_IMPORTS: dict[str, tuple[int, tuple[int, str] | None]] = {
+    "importlib.import_module": (0, (1, "package")),
+    "builtins.__import__": (0, None),
+}

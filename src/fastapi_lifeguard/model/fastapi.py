@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..catalogue import framework as fw
 from ..catalogue import lookup
-from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, LOOP_RUNNERS, PYTEST_MODULES
+from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, DYNAMIC_IMPORTS, LOOP_RUNNERS, PYTEST_MODULES
 from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project
 from .records import Call, ModuleModel, Ref
@@ -233,7 +233,7 @@ class FastAPIModel:
             queue = [m for m in self.project.modules if id(m) in seen]
             while queue:
                 m = queue.pop()
-                for dotted in m.imports:
+                for dotted in (*m.imports, *self._dynamic_imports(m)):
                     exact = by_name.get(dotted)
                     for dep in [exact] if exact is not None else by_tail.get(dotted, ()):
                         if id(dep) not in seen:
@@ -241,6 +241,36 @@ class FastAPIModel:
                             queue.append(dep)
             self._server_modules = seen
         return self._server_modules
+
+    def _dynamic_imports(self, m: ModuleModel) -> list[str]:
+        """Modules this one imports by a constant name at run time (DYNAMIC_IMPORTS):
+        `importlib.import_module("pkg.mod")`, `importlib.import_module(_MODULE)` with a
+        module-level string constant, `import_module(".mod", package="pkg")`, `__import__("x")`."""
+        found = []
+        for call in m.calls:
+            func = call.func
+            last = func.attrs[-1] if func.attrs else func.base
+            if call.id < 0 or func.kind != "name" or last not in ("import_module", "__import__"):
+                continue
+            spec = DYNAMIC_IMPORTS.get(self.project.callee(m, call).target or "")
+            if spec is None:
+                continue
+            pos, package = spec
+            name = _constant_text(m, call.scope, call.args[pos] if len(call.args) > pos else call.kwargs.get("name"))
+            if name is None:
+                continue
+            if name.startswith("."):
+                ref = None
+                if package is not None:
+                    ref = call.args[package[0]] if len(call.args) > package[0] else call.kwargs.get(package[1])
+                anchor = _constant_text(m, call.scope, ref)
+                dots = len(name) - len(name.lstrip("."))
+                parts = anchor.split(".") if anchor else []
+                if not parts or dots > len(parts):
+                    continue
+                name = ".".join([*parts[:len(parts) - dots + 1], name[dots:]]).rstrip(".")
+            found.append(name)
+        return found
 
     def _only_sync_wrapped(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
         """Is every call seen to reach this coroutine made by a sync wrapper that runs it in a
@@ -880,6 +910,19 @@ def _const_str(ref: Ref | None) -> str | None:
     if ref is not None and ref.kind == "const" and isinstance(ref.base, str):
         return ref.base
     return None
+
+
+def _constant_text(m: ModuleModel, sid: int, ref: Ref | None) -> str | None:
+    """A string written in place, or the value of a module-level name bound once to one."""
+    text = _const_str(ref)
+    if text is not None or ref is None or ref.kind != "name" or ref.attrs:
+        return text
+    while sid > 0 and ref.base not in m.scopes[sid].bindings:
+        sid = m.scopes[sid].parent
+    bindings = m.scopes[sid].bindings.get(ref.base, ()) if sid == 0 else ()  # type: ignore[arg-type]
+    if len(bindings) != 1 or bindings[0].kind != "assign" or not isinstance(bindings[0].value, Ref):
+        return None
+    return _const_str(bindings[0].value)
 
 
 def _function_of(m: ModuleModel, sid: int) -> int:

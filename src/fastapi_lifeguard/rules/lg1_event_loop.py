@@ -11,7 +11,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.blocking import FILE_OPENERS, NON_BLOCKING_WITH, SINGLE_FILE_IO
+from ..catalogue.blocking import FILE_OPENERS, IN_MEMORY_FILES, NON_BLOCKING_WITH, SINGLE_FILE_IO
 from ..catalogue.libraries import BLOCKS, wording
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -37,15 +37,18 @@ def check(analysis) -> Iterator[Finding]:
     finder = _Blocking(analysis)
     fastapi = analysis.fastapi
     library = not fastapi.has_entry_point()
+    # `report-unserved`: the user asked for a library check of what the server does not run too.
+    unserved = analysis.settings.report_unserved
     for m in analysis.project.modules:
         for scope in m.scopes:
             if scope.kind != "def" or not fastapi.on_loop(m, scope.id):
                 continue
-            if fastapi.off_server(m, scope.id):
+            if not unserved and fastapi.off_server(m, scope.id):
                 continue  # a CLI command or script coroutine: its loop serves no request
             startup = fastapi.is_startup_only(m, scope.id)
             served = startup or fastapi.is_served(m, scope.id)
-            if not (served or library or fastapi.maybe_registered(m, scope.id)) and fastapi.not_run_by_server(m, scope.id):
+            if not (served or library or unserved or fastapi.maybe_registered(m, scope.id)) \
+                    and fastapi.not_run_by_server(m, scope.id):
                 # An async client package the server never imports, a library API reached only
                 # from its own sync wrapper: its blocking calls make no request wait. Without
                 # any entry point (a library check) every coroutine counts, for its own calls;
@@ -73,19 +76,33 @@ class _Blocking:
         # LG102 follows network waits further (MAX_NETWORK_DEPTH): entries whose noun is the
         # library model's "network I/O" (records with `blocks = "network"`).
         self._network_noun = BLOCKS["network"][1]
+        self._disk_noun = BLOCKS["disk"][1]
 
     # A blocking call as (code, shown, parenthesis, noun, fix), or None.
     def direct(self, m: ModuleModel, call: Call, callee: Callee) -> tuple[str, str, str, str, str] | None:
         entry = self.analysis.blocking_entry(callee.target)
         if entry is not None and callee.module is None and not self._returns_at_once(m, call, callee.target):
+            if entry[1].startswith(self._disk_noun) and self._in_memory(m, call):
+                return None
             return ("LG101", f"`{_display(callee)}`", *entry)
         t, method = callee.recv_type, callee.method
         if t is not None and method is not None:
             client = self.project.library.clients.get(t)
             blocks = client.io(method) if client is not None else None
+            if blocks == "disk" and self._in_memory(m, call):
+                return None
             if blocks is not None:
                 return ("LG103", f"`{_receiver_text(m, call)}.{method}()`", *wording(client, blocks))
         return None
+
+    def _in_memory(self, m: ModuleModel, call: Call) -> bool:
+        """`img.save(buf)` with `buf = io.BytesIO()`, `Image.open(io.BytesIO(data))`: the file
+        argument of a 'disk' call is an in-memory buffer (IN_MEMORY_FILES), so no file is touched."""
+        for ref in call.args[:1] or tuple(call.kwargs.values()):
+            value = self.project.value_of(m, call.scope, ref)
+            if value is not None and value[0] == "inst" and value[1] in IN_MEMORY_FILES:
+                return True
+        return False
 
     def _returns_at_once(self, m: ModuleModel, call: Call, target: str | None) -> bool:
         """`os.waitpid(pid, os.WNOHANG)`, `open(os.devnull, "w")`: arguments that make the call

@@ -14,7 +14,8 @@ from typing import Iterator
 
 from ..catalogue import framework as fw
 from ..catalogue.background import (ABSTRACT_DECORATORS, ABSTRACT_RAISES, LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS,
-                                   NON_RAISING_METHODS, PROPAGATED_EXCEPTIONS)
+                                   NON_RAISING_METHODS, PROPAGATED_EXCEPTIONS, RELEASE_ONLY_METHODS,
+                                   RELEASE_PASS_THROUGH, RELEASE_TASK_FACTORIES)
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..fixes import attach
@@ -136,7 +137,7 @@ class _Background:
         entered = None
         for cid in scope.calls:
             call = m.calls[cid]
-            if call.guarded or call.id < 0 or self._non_raising(m, call):
+            if call.guarded or call.id < 0 or self._non_raising(m, call) or self._releases(m, call):
                 continue
             callee = self.project.callee(m, call)
             if callee.module is not None and callee.scope >= 0 and callee.module.scopes[callee.scope].kind == "def":
@@ -208,6 +209,53 @@ class _Background:
             if "log" in receiver:
                 return True
         return False
+
+    def _releases(self, m: ModuleModel, call: Call, depth: int = 0) -> bool:
+        """Does this library call only release a resource (`response.aclose()`, `handle.close()`),
+        or shield/schedule one (`asyncio.shield(task)` where `task = asyncio.create_task(
+        response.aclose())`)? A task made only of releases loses no result when one fails
+        (xinference's streaming proxies close the upstream response in a background task).
+        Project methods are judged by their own body instead."""
+        if call.id < 0:
+            return False
+        callee = self.project.callee(m, call)
+        if callee.module is not None:
+            return False
+        if callee.target in RELEASE_PASS_THROUGH or callee.target in RELEASE_TASK_FACTORIES:
+            arg = call.args[0] if call.args else None
+            return arg is not None and depth < 3 and self._release_value(m, call.scope, arg, depth + 1)
+        func = call.func
+        if func.kind != "name" or not func.attrs:
+            return False
+        resource = self.project.library.resource_types.get(callee.recv_type) if callee.recv_type else None
+        if resource is not None:
+            return func.attrs[-1] in resource.release
+        return func.attrs[-1] in RELEASE_ONLY_METHODS
+
+    def _release_value(self, m: ModuleModel, sid: int, ref: Ref, depth: int) -> bool:
+        """A release call, or a name every binding of which (in this function and the ones
+        around it: `nonlocal cleanup_task`) is `None` or a release call."""
+        if ref.kind == "call":
+            return self._releases(m, m.calls[ref.base], depth)  # type: ignore[index]
+        if ref.kind != "name" or ref.attrs:
+            return False
+        found = False
+        s = sid
+        while s >= 0:
+            scope = m.scopes[s]
+            for b in scope.bindings.get(ref.base, ()):  # type: ignore[arg-type]
+                value = b.value
+                if b.kind != "assign" or not isinstance(value, Ref):
+                    return False
+                if value.kind == "const" and value.base is None:
+                    continue
+                if value.kind != "call" or not self._releases(m, m.calls[value.base], depth):  # type: ignore[index]
+                    return False
+                found = True
+            if scope.kind == "module":
+                break
+            s = scope.parent
+        return found
 
     # ---- guard decorators --------------------------------------------------------
     def guarded_by_decorator(self, m: ModuleModel, sid: int) -> bool:
