@@ -148,6 +148,28 @@ def test_file_calls_say_disk_and_skip_in_memory_buffers():
                      (15, "LG103", "`writer.write()` (pypdf PdfWriter, disk)")]
 
 
+LITELLM = """\
+import litellm
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/chat")
+async def chat(q: str):
+    text = litellm.text_completion(model="gpt-4o", prompt=q)
+    return litellm.completion(model="gpt-4o", messages=[{"role": "user", "content": text}])
+"""
+
+
+def test_litellm_calls_say_network():
+    # The pin derives litellm's retry sleep only (its provider handlers are outside the pin's
+    # include list): the curated records say network, as litellm/llms/custom_httpx shows.
+    found = sorted((f.line, f.message.split(" in async route")[0]) for f in check_source(LITELLM, "app.py"))
+    assert found == [(9, "`litellm.text_completion` (litellm, network) blocks the event loop"),
+                     (10, "`litellm.completion` (litellm, network) blocks the event loop")]
+
+
 def test_bad_library_option_is_a_config_error():
     with pytest.raises(ConfigError, match="libraries: library 'x.y': blocks must be one of"):
         settings_from_mapping({"libraries": '[{"name": "x.y", "blocks": "slow"}]'})

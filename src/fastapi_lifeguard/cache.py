@@ -61,6 +61,10 @@ def dumps(obj) -> bytes:
     return buffer.getvalue()
 
 
+def compress(data: bytes) -> bytes:
+    return zlib.compress(data, COMPRESSION)
+
+
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
     """The version, the Python version and the package's own files (size and mtime).
@@ -140,6 +144,12 @@ class Cache:
 
     # -- models ---------------------------------------------------------------------------
     def load_model(self, key: str):
+        found = self.load_model_blob(key)
+        return None if found is None else found[0]
+
+    def load_model_blob(self, key: str):
+        """(model, its compressed pickle as stored) or None: the bytes are what a model
+        store keeps (store.py), so a cached model is not pickled again."""
         data = self._read(self._model_path(key))
         if data is None:
             self.misses += 1
@@ -151,7 +161,7 @@ class Cache:
             self.misses += 1
             return None
         self.hits += 1
-        return value
+        return value, data
 
     def touch_model(self, key: str) -> None:
         try:
@@ -161,7 +171,11 @@ class Cache:
 
     def store_model(self, key: str, data: bytes) -> None:
         """`data` is the model as `dumps` made it (maybe in a worker process)."""
-        self._write(self._model_path(key), zlib.compress(data, COMPRESSION))
+        self.store_model_blob(key, compress(data))
+
+    def store_model_blob(self, key: str, blob: bytes) -> None:
+        """`blob` is `compress(dumps(model))`."""
+        self._write(self._model_path(key), blob)
 
     # -- runs and project views ----------------------------------------------------------
     def load_run(self, key: str):

@@ -235,13 +235,15 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
              cache: cache_mod.Cache | None, jobs: int, progress: Progress | None,
              trees: dict[str, Tree]) -> tuple[dict[str, list[Finding]], int]:
     """`check <root>`'s analysis: every module's model (cached, or built now), then the rules."""
-    from .runner import _build_all, _Source
+    from .model.store import ModelStore
+    from .runner import _build_all, _Source, keep
 
     trees = trees or {}
     sources: list[_Source] = []
     built: dict[int, object] = {}
     todo: list[int] = []
     errors: list[Finding] = []
+    store = ModelStore()
     for n, (path, (module, is_package), key) in enumerate(zip(state.files, state.modules, keys)):
         data = overrides.get(n)
         source = _Source(path, data, module, is_package, key)
@@ -249,15 +251,17 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
         if key.startswith("unreadable:"):
             errors.append(Finding(path, 1, 0, "LG001", "cannot read: file vanished or unreadable"))
             continue
-        value = cache.load_model(key) if cache is not None else None
-        if value is not None:
-            built[n] = value
+        found = cache.load_model_blob(key) if cache is not None else None
+        if found is not None:
+            built[n] = keep(store, found[0], blob=found[1])
             cache.touch_model(key)  # type: ignore[union-attr]
             continue
         if path in trees:  # parsed by the frontend already
-            built[n] = value = build(trees[path], path, module, is_package)
-            if cache is not None:
-                cache.store_model(key, cache_mod.dumps(value))
+            value = build(trees[path], path, module, is_package)
+            blob = cache_mod.compress(cache_mod.dumps(value)) if cache is not None else None
+            built[n] = keep(store, value, blob)
+            if blob is not None:
+                cache.store_model_blob(key, blob)
             continue
         if data is None:
             try:
@@ -267,7 +271,7 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
                 errors.append(Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}"))
                 continue
         todo.append(n)
-    _build_all(sources, todo, built, jobs, cache, progress)
+    _build_all(sources, todo, built, jobs, cache, progress, store)
     from .runner import analyse_built
 
     _, findings = analyse_built([built.get(n) for n in range(len(sources))], settings, progress, errors)

@@ -13,6 +13,7 @@ from . import cache as cache_mod
 from .engine import analyse, build, decode, gc_paused, module_name, parse
 from .findings import Finding
 from .model.records import ModuleModel
+from .model.store import ModelStore, ModuleHandle
 from .noqa import suppressed
 from .settings import Settings
 
@@ -31,7 +32,7 @@ class Result:
     files: int = 0
     cached: bool = False  # the whole result came from the cache
     parsed: int = 0  # files parsed and modelled in this run (the rest came from the cache)
-    models: list[ModuleModel] | None = None  # with keep_models (fixes re-check a file against them); never cached
+    models: list[ModuleModel | ModuleHandle] | None = None  # with keep_models (fixes re-check a file against them); never cached
 
 
 def _excluded(path: str, patterns: tuple[str, ...], inside: str | None = None) -> bool:
@@ -161,17 +162,18 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
 
     built: dict[int, object] = {}
     todo: list[int] = []
+    store = ModelStore()
     for n, source in enumerate(sources):
         if source.data is None:
             continue
-        value = cache.load_model(source.key) if cache is not None else None
-        if value is not None:
-            built[n] = value
+        found = cache.load_model_blob(source.key) if cache is not None else None
+        if found is not None:
+            built[n] = keep(store, found[0], blob=found[1])
             cache.touch_model(source.key)  # type: ignore[union-attr]
         else:
             todo.append(n)
     result.parsed = len(todo)
-    _build_all(sources, todo, built, jobs, cache, progress)
+    _build_all(sources, todo, built, jobs, cache, progress, store)
 
     models, findings = analyse_built([s.error if s.data is None else built[n] for n, s in enumerate(sources)],
                                      settings, progress)
@@ -228,8 +230,16 @@ def check_in_projects(paths: list[str], settings: Settings, *, jobs: int = 1, ca
     return result
 
 
+def keep(store: ModelStore, value, blob: bytes | None = None):
+    """A built value as the analysis keeps it: a model as a stored handle (`blob`: its
+    compressed pickle, when at hand), an LG001 as it is."""
+    return store.keep(value, blob) if isinstance(value, ModuleModel) else value
+
+
 def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object], jobs: int,
-               cache, progress: Progress | None) -> None:
+               cache, progress: Progress | None, store: ModelStore) -> None:
+    """Parse and model the files `todo`; `built` gets each one's handle (or LG001). A model
+    lives only while its file is built: the store keeps its compressed bytes."""
     tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package) for n in todo]
     total = len(tasks)
     if jobs > 1 and total >= 2 * jobs:
@@ -239,9 +249,10 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         chunk = max(1, min(32, total // (jobs * 8)))
         with ProcessPoolExecutor(max_workers=jobs) as pool, gc_paused():
             for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
-                built[n] = pickle.loads(data)
-                if cache is not None:
-                    cache.store_model(sources[n].key, data)
+                blob = cache_mod.compress(data) if cache is not None else None
+                built[n] = keep(store, pickle.loads(data), blob)
+                if blob is not None:
+                    cache.store_model_blob(sources[n].key, blob)
                 if progress:
                     progress("parsing", done, total)
         return
@@ -249,9 +260,12 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         path, data, module, is_package = task
         tree = parse(data, path)
         value = tree if isinstance(tree, Finding) else build(tree, path, module, is_package)
-        built[n] = value
-        if cache is not None:
-            cache.store_model(sources[n].key, cache_mod.dumps(value))
+        del tree
+        blob = cache_mod.compress(cache_mod.dumps(value)) if cache is not None else None
+        built[n] = keep(store, value, blob)
+        del value
+        if blob is not None:
+            cache.store_model_blob(sources[n].key, blob)
         if progress:
             progress("parsing", done, total)
 
@@ -280,7 +294,7 @@ def filter_findings(findings: list[Finding], settings: Settings, sources: dict[s
 def analyse_built(values, settings: Settings, progress=None, findings: list[Finding] | None = None):
     """The models and LG001 findings of built files, analysed as one project: (models, findings)."""
     findings = list(findings or ())
-    models = [v for v in values if isinstance(v, ModuleModel)]
+    models = [v for v in values if isinstance(v, (ModuleModel, ModuleHandle))]
     findings.extend(v for v in values if isinstance(v, Finding))
     if progress:
         progress("analysing", 0, 1)

@@ -59,6 +59,7 @@ class Callee:
 
 
 _NO_CALLEE = Callee()
+_UNSET = object()
 
 
 class Project:
@@ -69,8 +70,11 @@ class Project:
                  library: LibraryModel | None = None) -> None:
         """`modules` are checked; `context(dotted)` may supply other modules that names
         resolve into, on demand, without checking them (pylint: the files imports lead to).
-        `library`: what is known about third-party code (the shipped model plus user records)."""
-        self.modules = modules
+        `library`: what is known about third-party code (the shipped model plus user records).
+
+        A module is a full model or, from a bounded store (store.py), a handle that loads
+        its full model when asked for: both answer `.scopes`, `.calls`, `.path`, `.module`."""
+        self.modules = list(modules)
         self.library = library or shipped()
         self.by_name: dict[str, ModuleModel] = {}
         for m in modules:
@@ -78,8 +82,11 @@ class Project:
                 self.by_name[m.module] = m
         self._context = context
         self._names: dict[tuple[int, int, str], object] = {}
-        self._callees: dict[tuple[int, int], Callee] = {}
-        self._results: dict[tuple[int, int], str | None] = {}
+        # Per module, a slot per call (a dict entry per call cost ~150 bytes: litellm has
+        # hundreds of thousands of calls).
+        self._callees: dict[int, list[Callee | None]] = {}
+        self._callee_objects: dict[tuple, Callee] = {}
+        self._results: dict[int, list] = {}
         self._self_attrs: dict[tuple[int, int, str], object] = {}
         self._subclasses: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._busy: set = set()
@@ -361,11 +368,20 @@ class Project:
 
     # ---- calls -------------------------------------------------------------------
     def callee(self, m: ModuleModel, call: Call) -> Callee:
-        key = (id(m), call.id)
-        found = self._callees.get(key)
+        if call.id < 0:
+            return _NO_CALLEE
+        table = self._callees.get(id(m))
+        if table is None:
+            table = self._callees[id(m)] = [None] * len(m.calls)
+        found = table[call.id]
         if found is None:
-            found = self._callees[key] = self._callee(m, call) if call.id >= 0 else _NO_CALLEE
+            found = table[call.id] = self._interned(self._callee(m, call))
         return found
+
+    def _interned(self, callee: Callee) -> Callee:
+        """One object for equal callees (most calls name a few library functions)."""
+        key = (callee.target, callee.recv_type, callee.method, callee.nested, id(callee.module), callee.scope)
+        return self._callee_objects.setdefault(key, callee)
 
     def call_name(self, m: ModuleModel, call: Call) -> str | None:
         """The callee's dotted name, or `?.method` when only the method is known
@@ -426,12 +442,16 @@ class Project:
 
     def result_type(self, m: ModuleModel, call: Call) -> str | None:
         """The type of the object a call returns, when the tables or annotations say."""
-        key = (id(m), call.id)
-        if key in self._results:
-            return self._results[key]
-        self._results[key] = None
-        result = self._result_type(m, call)
-        self._results[key] = result
+        if call.id < 0:
+            return None  # a placeholder: no callee
+        table = self._results.get(id(m))
+        if table is None:
+            table = self._results[id(m)] = [_UNSET] * len(m.calls)
+        result = table[call.id]
+        if result is not _UNSET:
+            return result  # type: ignore[return-value]
+        table[call.id] = None  # while it is worked out (a cycle): unknown
+        result = table[call.id] = self._result_type(m, call)
         return result
 
     def _result_type(self, m: ModuleModel, call: Call) -> str | None:
