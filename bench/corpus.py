@@ -2,6 +2,8 @@
 
     python bench/corpus.py            # download what is missing, unpack, print the folders
     python bench/corpus.py --triage   # the triage tier instead (TRIAGE_PINS, bench/triage.md)
+    python bench/corpus.py --scale    # everything `bench/speed.py --scale` reads: the six, the
+                                      # triage tier and SCALE_PINS (sglang)
     python bench/corpus.py --dir D    # another cache folder (default: $LIFEGUARD_CORPUS,
                                       # else ~/.cache/fastapi-lifeguard-corpus)
 
@@ -68,7 +70,14 @@ TRIAGE_PINS = (
     Pin("xinference", "4.1.0"),
     Pin("zenml", "0.98.0"),
 )
-BY_NAME = {key: p for p in (*PINS, *TRIAGE_PINS) for key in (p.name, p.folder)}
+# The scale tier (issue 12): a big tree beyond the six and the triage tier, for
+# `bench/speed.py --scale` only. sglang ships per-Python, per-platform wheels (cp311, x86_64
+# here); xinference, the other big tree of the scaling table, is in TRIAGE_PINS.
+SCALE_PINS = (
+    Pin("sglang", "0.5.23"),
+)
+ALL_PINS = (*PINS, *TRIAGE_PINS, *SCALE_PINS)
+BY_NAME = {key: p for p in ALL_PINS for key in (p.name, p.folder)}
 
 SHA256 = {
     "litellm-1.110.2-cp310-abi3-manylinux_2_28_x86_64.whl": "9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917",
@@ -89,6 +98,8 @@ SHA256 = {
     "mcpo-0.0.20-py3-none-any.whl": "ed2d7dd943fc250c68b3cfd2f6277803cde28b47686d3ac4d00dfbd4cce20885",
     "xinference-4.1.0-py3-none-any.whl": "40dd71d79e85a86f85c0d8b435fe51111fcf2c09227350d4a452229709528f2d",
     "zenml-0.98.0-py3-none-any.whl": "801ffbe1821bd48dfc03c9fd5519f5a7d4387d86b3d48d08bd2057dfcde5ad30",
+    # SCALE_PINS
+    "sglang-0.5.23-cp311-cp311-manylinux_2_34_x86_64.whl": "00b3cd5b265ac76c64185fbb6b95424f324ddd9f428d0306b77bc9db9d859937",
 }
 
 
@@ -183,13 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offline", action="store_true", help="never download; fail if something is missing")
     parser.add_argument("--triage", action="store_true",
                         help="the triage tier (TRIAGE_PINS, bench/triage.md) instead of the six")
+    parser.add_argument("--scale", action="store_true",
+                        help="every tier: the six, TRIAGE_PINS and SCALE_PINS (bench/speed.py --scale)")
     parser.add_argument("projects", nargs="*", help="only these projects (default: all six, or the triage tier)")
     args = parser.parse_args(argv)
     try:
         pins = [BY_NAME[name] for name in args.projects] if args.projects else list(
-            TRIAGE_PINS if args.triage else PINS)
+            ALL_PINS if args.scale else TRIAGE_PINS if args.triage else PINS)
     except KeyError as exc:
-        parser.error(f"unknown project {exc.args[0]!r}; pinned: {', '.join(p.name for p in (*PINS, *TRIAGE_PINS))}")
+        parser.error(f"unknown project {exc.args[0]!r}; pinned: {', '.join(p.name for p in ALL_PINS)}")
     root = corpus_dir(args.dir)
     try:
         folders = ensure(root, pins, args.offline)

@@ -11,6 +11,10 @@ import ast
 
 from .records import OTHER, Binding, Call, ModuleModel, Param, Raise, Ref, Scope, Yield
 
+_new = tuple.__new__
+_Name, _Attribute, _Call, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
+_ROLE_TAKERS = (ast.Call, ast.Await)  # what `_role` records anything for
+
 _BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
 
 
@@ -78,6 +82,27 @@ class _Builder:
 
     # ---- expression shapes -----------------------------------------------------------
     def ref(self, e: ast.AST | None, ann: bool = False, in_string: bool = False) -> Ref:
+        # The shapes most expressions are (names, dotted names, calls, constants) first, by
+        # exact type, and built as plain tuples: `ref` runs several times for most nodes of
+        # every module, and NamedTuple's keyword constructor was a visible share of a cold run.
+        kind = type(e)
+        if kind is _Name:
+            return _new(Ref, ("name", e.id, (), (), "", e.lineno, e.col_offset))  # type: ignore[union-attr]
+        if kind is _Attribute:
+            inner = self.ref(e.value, ann, in_string)  # type: ignore[union-attr]
+            if inner[0] == "other":
+                return inner
+            return _new(Ref, (inner[0], inner[1], inner[2] + (e.attr,), inner[3], inner[4],  # type: ignore[union-attr]
+                              e.lineno, e.col_offset))  # type: ignore[union-attr]
+        if kind is _Call:
+            if in_string:
+                return OTHER
+            return _new(Ref, ("call", self._call_id(e), (), (), "", e.lineno, e.col_offset))  # type: ignore
+        if kind is _Constant and not ann:
+            return _new(Ref, ("const", e.value, (), (), "", e.lineno, e.col_offset))  # type: ignore[union-attr]
+        return self._ref_other(e, ann, in_string)
+
+    def _ref_other(self, e: ast.AST | None, ann: bool, in_string: bool) -> Ref:
         if e is None:
             return OTHER
         if isinstance(e, ast.Name):
@@ -95,13 +120,13 @@ class _Builder:
         if isinstance(e, (ast.Await, ast.Starred, ast.NamedExpr)):
             return self.ref(e.value, ann, in_string)
         if isinstance(e, ast.BinOp):
-            return Ref("binop", self.ref(e.left, ann, in_string), items=(self.ref(e.right, ann, in_string),),
-                       op=type(e.op).__name__, line=e.lineno, col=e.col_offset)
+            return _new(Ref, ("binop", self.ref(e.left, ann, in_string), (), (self.ref(e.right, ann, in_string),),
+                              type(e.op).__name__, e.lineno, e.col_offset))
         if isinstance(e, ast.Subscript):
             sl = e.slice
             elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
-            return Ref("sub", self.ref(e.value, ann, in_string),
-                       items=tuple(self.ref(x, ann, in_string) for x in elts), line=e.lineno, col=e.col_offset)
+            return _new(Ref, ("sub", self.ref(e.value, ann, in_string), (),
+                              tuple([self.ref(x, ann, in_string) for x in elts]), "", e.lineno, e.col_offset))
         if isinstance(e, ast.Constant):
             if ann and isinstance(e.value, str) and not in_string:
                 try:
@@ -115,8 +140,8 @@ class _Builder:
                 return OTHER
             return Ref("lambda", self._scope_id(e), line=e.lineno, col=e.col_offset)
         if isinstance(e, (ast.List, ast.Tuple, ast.Set)):
-            return Ref("seq", items=tuple(self.ref(x, ann, in_string) for x in e.elts), op=type(e).__name__,
-                       line=e.lineno, col=e.col_offset)
+            return _new(Ref, ("seq", None, (), tuple([self.ref(x, ann, in_string) for x in e.elts]),
+                              type(e).__name__, e.lineno, e.col_offset))
         if isinstance(e, ast.Dict):
             keys = tuple(self.ref(k) if k is not None else OTHER for k in e.keys)
             return Ref("dict", items=keys + tuple(self.ref(v) for v in e.values), line=e.lineno, col=e.col_offset)
@@ -174,8 +199,56 @@ class _Builder:
                         self.visit(item)
 
     def visit_many(self, nodes: list) -> None:
+        dispatch = _DISPATCH
         for node in nodes:
-            self.visit(node)
+            kind = type(node)
+            method = dispatch.get(kind)
+            if method is None:
+                method = dispatch[kind] = _method_for(kind)
+            method(self, node)
+
+    # Expressions with nothing to record of their own: their children, in `_fields` order
+    # (what `generic_visit` does, without its per-field reflection; call ids are numbered
+    # in walk order, so the order matters).
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        self.visit(node.slice)
+
+    def visit_Starred(self, node: ast.Starred) -> None:
+        self.visit(node.value)
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        self.visit(node.value)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        self.visit_many(node.values)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        self.visit(node.operand)
+
+    def _visit_elts(self, node: ast.Tuple | ast.List | ast.Set) -> None:
+        self.visit_many(node.elts)
+
+    visit_Tuple = visit_List = visit_Set = _visit_elts
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        self.visit_many([k for k in node.keys if k is not None])
+        self.visit_many(node.values)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        self.visit_many(node.values)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
+        self.visit(node.value)
+        if node.format_spec is not None:
+            self.visit(node.format_spec)
 
     def _enter(self, sid: int):
         saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
@@ -530,22 +603,26 @@ class _Builder:
     def visit_Call(self, node: ast.Call) -> None:
         cid = self._call_id(node)
         role = self.roles.pop(id(node), {})
-        for i, arg in enumerate(node.args):
-            self._role(arg.value if isinstance(arg, ast.Starred) else arg, parent=cid, parent_pos=i)
-        for kw in node.keywords:
-            if kw.arg is not None:
+        args, keywords = node.args, node.keywords
+        # Only a call (or an awaited one) takes a role; most arguments are names and constants.
+        for i, arg in enumerate(args):
+            if isinstance(arg, ast.Starred):
+                arg = arg.value
+            if isinstance(arg, _ROLE_TAKERS):
+                self._role(arg, parent=cid, parent_pos=i)
+        for kw in keywords:
+            if kw.arg is not None and isinstance(kw.value, _ROLE_TAKERS):
                 self._role(kw.value, parent=cid, parent_pos=kw.arg)
+        ref = self.ref
+        lineno, col = node.lineno, node.col_offset
+        # Positional, in field order (dataclass keyword binding costs more, once per call site).
         call = Call(
-            id=cid, line=node.lineno, col=node.col_offset,
-            end_line=node.end_lineno or node.lineno, end_col=node.end_col_offset or node.col_offset,
-            func=self.ref(node.func), scope=self.scope,
-            args=tuple(self.ref(a) for a in node.args),
-            kwargs={kw.arg: self.ref(kw.value) for kw in node.keywords if kw.arg is not None},
-            awaited=bool(role.get("awaited")), parent=role.get("parent", -1),
-            parent_pos=role.get("parent_pos"), stmt=role.get("stmt", "other"),
-            targets=role.get("targets", ()), guarded=self.guard, in_finally=self.in_finally,
-            in_handler=self.in_handler, in_if=self.in_if, in_loop=self.in_loop, loop_var=self.loop_var,
-            branch=self.branch, star_kwargs=any(kw.arg is None for kw in node.keywords),
+            cid, lineno, col, node.end_lineno or lineno, node.end_col_offset or col,
+            ref(node.func), self.scope, tuple([ref(a) for a in args]),
+            {kw.arg: ref(kw.value) for kw in keywords if kw.arg is not None},
+            bool(role.get("awaited")), role.get("parent", -1), role.get("parent_pos"), role.get("stmt", "other"),
+            role.get("targets", ()), self.guard, self.in_finally, self.in_handler, self.in_if, self.in_loop,
+            self.loop_var, self.branch, any(kw.arg is None for kw in keywords),
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)
