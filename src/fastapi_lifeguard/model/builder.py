@@ -103,20 +103,10 @@ class _Builder:
         return self._ref_other(e, ann, in_string)
 
     def _ref_other(self, e: ast.AST | None, ann: bool, in_string: bool) -> Ref:
+        """`ref` of every other node (names, attributes and calls never get here: `ast.parse`
+        makes those exact types, which `ref` takes first; a constant gets here in an annotation)."""
         if e is None:
             return OTHER
-        if isinstance(e, ast.Name):
-            return Ref("name", e.id, line=e.lineno, col=e.col_offset)
-        if isinstance(e, ast.Attribute):
-            inner = self.ref(e.value, ann, in_string)
-            if inner.kind == "other":
-                return inner
-            return Ref(inner.kind, inner.base, inner.attrs + (e.attr,), inner.items, inner.op,
-                       e.lineno, e.col_offset)
-        if isinstance(e, ast.Call):
-            if in_string:
-                return OTHER
-            return Ref("call", self._call_id(e), line=e.lineno, col=e.col_offset)
         if isinstance(e, (ast.Await, ast.Starred, ast.NamedExpr)):
             return self.ref(e.value, ann, in_string)
         if isinstance(e, ast.BinOp):
