@@ -9,7 +9,7 @@ decorators with `background-task-guards`.
 
 from __future__ import annotations
 
-from .lifecycle import GENERIC_RELEASE, PASS_THROUGH, TASK_FACTORIES
+from .lifecycle import GENERIC_RELEASE
 
 NON_RAISING_CALLS: frozenset[str] = frozenset({
     "builtins.print", "builtins.isinstance", "builtins.issubclass", "builtins.repr", "builtins.id",
@@ -78,8 +78,3 @@ PROPAGATED_EXCEPTIONS: frozenset[str] = frozenset({"CancelledError", "KeyboardIn
 # confluent_kafka's `Producer.flush` the queued messages, nats' `drain` the pending ones).
 NOT_RELEASE_ONLY: frozenset[str] = frozenset({"drain", "stop", "flush", "cancel", "__aexit__", "__exit__"})
 RELEASE_ONLY_METHODS: frozenset[str] = GENERIC_RELEASE - NOT_RELEASE_ONLY
-# Awaiting these re-raises what their first argument raises, and nothing else of note: shielding
-# a release (or a task made of one) is still only a release.
-RELEASE_PASS_THROUGH: frozenset[str] = PASS_THROUGH
-# A task made of a release (`asyncio.create_task(response.aclose())`) is a release too.
-RELEASE_TASK_FACTORIES: frozenset[str] = TASK_FACTORIES

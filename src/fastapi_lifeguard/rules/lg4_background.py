@@ -14,8 +14,8 @@ from typing import Iterator
 
 from ..catalogue import framework as fw
 from ..catalogue.background import (ABSTRACT_DECORATORS, ABSTRACT_RAISES, LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS,
-                                   NON_RAISING_METHODS, NOT_RELEASE_ONLY, PROPAGATED_EXCEPTIONS, RELEASE_ONLY_METHODS,
-                                   RELEASE_PASS_THROUGH, RELEASE_TASK_FACTORIES)
+                                   NON_RAISING_METHODS, NOT_RELEASE_ONLY, PROPAGATED_EXCEPTIONS, RELEASE_ONLY_METHODS)
+from ..catalogue.lifecycle import PASS_THROUGH, TASK_FACTORIES
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..fixes import attach
@@ -221,7 +221,9 @@ class _Background:
         callee = self.project.callee(m, call)
         if callee.module is not None:
             return False
-        if callee.target in RELEASE_PASS_THROUGH or callee.target in RELEASE_TASK_FACTORIES:
+        # Shielding a release, or making a task of one (`create_task(response.aclose())`), is
+        # still only a release: awaiting these re-raises what their first argument raises.
+        if callee.target in PASS_THROUGH or callee.target in TASK_FACTORIES:
             arg = call.args[0] if call.args else None
             return arg is not None and depth < 3 and self._release_value(m, call.scope, arg, depth + 1)
         func = call.func
