@@ -917,9 +917,7 @@ def _constant_text(m: ModuleModel, sid: int, ref: Ref | None) -> str | None:
     text = _const_str(ref)
     if text is not None or ref is None or ref.kind != "name" or ref.attrs:
         return text
-    while sid > 0 and ref.base not in m.scopes[sid].bindings:
-        sid = m.scopes[sid].parent
-    bindings = m.scopes[sid].bindings.get(ref.base, ()) if sid == 0 else ()  # type: ignore[arg-type]
+    bindings = m.scopes[0].bindings.get(ref.base, ()) if m.binding_scope(sid, ref.base) == 0 else ()  # type: ignore[arg-type]
     if len(bindings) != 1 or bindings[0].kind != "assign" or not isinstance(bindings[0].value, Ref):
         return None
     return _const_str(bindings[0].value)
