@@ -108,19 +108,11 @@ class ModuleHandle:
 
     @property
     def scopes(self) -> list[Scope]:
-        full = self._full
-        if full is None:
-            return self._store.load(self).scopes  # type: ignore[union-attr]
-        self._used = True
-        return full.scopes
+        return self.full().scopes
 
     @property
     def calls(self) -> list[Call]:
-        full = self._full
-        if full is None:
-            return self._store.load(self).calls  # type: ignore[union-attr]
-        self._used = True
-        return full.calls
+        return self.full().calls
 
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]
