@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from .records import OTHER, Binding, Call, ModuleModel, Param, Raise, Ref, Scope, Yield
+from .records import EMPTY_MAP, OTHER, Binding, Call, ModuleModel, Param, Raise, Ref, Scope, Yield
 
 _new = tuple.__new__
 _Name, _Attribute, _Call, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
@@ -436,7 +436,12 @@ class _Builder:
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load) and not self.test_depth:
-            self.scopes[self.scope].loads.setdefault(node.id, []).append((node.lineno, node.col_offset))
+            loads = self.scopes[self.scope].loads
+            found = loads.get(node.id)
+            if found is None:
+                loads[node.id] = [node.lineno, node.col_offset]  # type: ignore[list-item]  # flat until frozen
+            else:
+                found += (node.lineno, node.col_offset)
 
     def _visit_test(self, node: ast.AST) -> None:
         """A condition: names read only to be tested do not flow anywhere."""
@@ -609,10 +614,10 @@ class _Builder:
         call = Call(
             cid, lineno, col, node.end_lineno or lineno, node.end_col_offset or col,
             ref(node.func), self.scope, tuple([ref(a) for a in args]),
-            {kw.arg: ref(kw.value) for kw in keywords if kw.arg is not None},
+            ({kw.arg: ref(kw.value) for kw in keywords if kw.arg is not None} or EMPTY_MAP) if keywords else EMPTY_MAP,
             bool(role.get("awaited")), role.get("parent", -1), role.get("parent_pos"), role.get("stmt", "other"),
             role.get("targets", ()), self.guard, self.in_finally, self.in_handler, self.in_if, self.in_loop,
-            self.loop_var, self.branch, any(kw.arg is None for kw in keywords),
+            self.loop_var, self.branch, bool(keywords) and any(kw.arg is None for kw in keywords),
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)
@@ -647,6 +652,8 @@ def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool
     builder = _Builder(path, module, is_package)
     builder.visit_many(tree.body)
     calls = builder.calls
+    for scope in builder.scopes:
+        scope.freeze()
     # Calls only seen inside string annotations or never visited keep no record.
     placeholder = Call(-1, 0, 0, 0, 0, OTHER, 0)
     return ModuleModel(path, module, is_package, builder.scopes,

@@ -6,6 +6,7 @@ model is cheap to keep, compare, pickle and cache.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -39,6 +40,43 @@ class Ref(NamedTuple):
 OTHER = Ref("other")
 
 
+class _EmptyMap(dict):
+    """The one empty mapping every model shares (a call's `kwargs`, a scope's `members`...):
+    most records have none, and an empty dict per record was ~5% of a model. Read-only, and
+    pickled by name, so an unpickled model shares it too."""
+
+    __slots__ = ()
+
+    def _frozen(self, *args, **kwargs):
+        raise TypeError("the shared empty mapping of a model is read-only")
+
+    __setitem__ = __delitem__ = setdefault = update = pop = popitem = clear = __ior__ = _frozen  # type: ignore
+
+    def __reduce__(self) -> str:
+        return "EMPTY_MAP"
+
+
+class _EmptyNames(frozenset):
+    """The one empty name set every model shares (a scope's `globals`), pickled by name."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "NO_NAMES"
+
+
+EMPTY_MAP: dict = _EmptyMap()
+NO_NAMES: frozenset[str] = _EmptyNames()
+
+# A scope's `loads`: per name, its (line, col) pairs packed as unsigned 32-bit ints, in order.
+_POSITION = struct.Struct("<II")
+
+
+def pack_positions(flat: list[int]) -> bytes:
+    """[line, col, line, col, ...] as a scope keeps them (see `Scope.reads`)."""
+    return struct.pack(f"<{len(flat)}I", *flat)
+
+
 @dataclass(slots=True)
 class Call:
     id: int
@@ -49,7 +87,7 @@ class Call:
     func: Ref
     scope: int
     args: tuple[Ref, ...] = ()
-    kwargs: dict[str, Ref] = field(default_factory=dict)
+    kwargs: dict[str, Ref] = field(default_factory=lambda: EMPTY_MAP)  # EMPTY_MAP when none
     awaited: bool = False
     parent: int = -1  # the call this one is an argument of
     parent_pos: int | str | None = None  # its position there (index or keyword)
@@ -107,7 +145,12 @@ class Raise:
 
 @dataclass(slots=True)
 class Scope:
-    """A function, lambda, class body or the module itself (id 0)."""
+    """A function, lambda, class body or the module itself (id 0).
+
+    The builder fills lists, dicts and sets, then `freeze` makes the finished record compact
+    (read-only tuples, shared empty containers, packed `loads`): a project's models are most of
+    a run's memory. Read `loads` through `reads`.
+    """
 
     id: int
     kind: str  # module | def | lambda | class
@@ -122,6 +165,8 @@ class Scope:
     params: tuple[Param, ...] = ()
     returns_ann: Ref | None = None
     bases: tuple[Ref, ...] = ()  # classes
+    # Lists, dicts and sets while the builder fills them; tuples, frozensets, dicts of tuples
+    # (or the shared empty ones) once frozen.
     members: dict[str, int] = field(default_factory=dict)  # classes: method name -> scope id
     calls: list[int] = field(default_factory=list)
     yields: list[Yield] = field(default_factory=list)
@@ -130,15 +175,35 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     attr_stores: list[tuple[Ref, Ref, int]] = field(default_factory=list)  # (target, value, line)
-    # Where each name is read, as (line, col), except in tests (`if x`, `x is None`): a use
-    # that no other record explains lets a value escape (LG2 precision).
-    loads: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # Where each name is read, except in tests (`if x`, `x is None`): a use that no other record
+    # explains lets a value escape (LG2 precision). Packed (`freeze`): read it with `reads`.
+    loads: dict[str, bytes] = field(default_factory=dict)
     withs: list[tuple[Ref, bool]] = field(default_factory=list)  # (context expression, async)
     awaits: list[Ref] = field(default_factory=list)  # awaited expressions that are not calls
 
     @property
     def is_generator(self) -> bool:
         return bool(self.yields)
+
+    def reads(self, name: str) -> tuple[tuple[int, int], ...]:
+        """Where `name` is read in this scope, as (line, col), in walk order (`loads`)."""
+        packed = self.loads.get(name)
+        return tuple(_POSITION.iter_unpack(packed)) if packed else ()  # type: ignore[arg-type]
+
+    def freeze(self) -> None:
+        """The finished record: lists become tuples, empty containers the shared ones, and
+        `loads` (a flat [line, col, ...] list per name while building) packed bytes."""
+        self.members = self.members or EMPTY_MAP
+        self.calls = tuple(self.calls)  # type: ignore[assignment]
+        self.yields = tuple(self.yields)  # type: ignore[assignment]
+        self.returns = tuple(self.returns)  # type: ignore[assignment]
+        self.raises = tuple(self.raises)  # type: ignore[assignment]
+        self.bindings = {k: tuple(v) for k, v in self.bindings.items()} or EMPTY_MAP  # type: ignore[assignment]
+        self.globals = frozenset(self.globals) if self.globals else NO_NAMES  # type: ignore[assignment]
+        self.attr_stores = tuple(self.attr_stores)  # type: ignore[assignment]
+        self.loads = {k: pack_positions(v) for k, v in self.loads.items()} or EMPTY_MAP  # type: ignore
+        self.withs = tuple(self.withs)  # type: ignore[assignment]
+        self.awaits = tuple(self.awaits)  # type: ignore[assignment]
 
 
 @dataclass(slots=True, eq=False)
