@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 
-from .records import EMPTY_MAP, OTHER, Binding, Call, ModuleModel, Param, Raise, Ref, Scope, Yield
+from .records import (AWAITED, EMPTY_MAP, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, OTHER, STAR_KWARGS, Binding, Call,
+                      ModuleModel, Param, Raise, Ref, Scope, Yield)
 
 _new = tuple.__new__
 _Name, _Attribute, _Call, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
@@ -615,9 +616,12 @@ class _Builder:
             cid, lineno, col, node.end_lineno or lineno, node.end_col_offset or col,
             ref(node.func), self.scope, tuple([ref(a) for a in args]),
             ({kw.arg: ref(kw.value) for kw in keywords if kw.arg is not None} or EMPTY_MAP) if keywords else EMPTY_MAP,
-            bool(role.get("awaited")), role.get("parent", -1), role.get("parent_pos"), role.get("stmt", "other"),
-            role.get("targets", ()), self.guard, self.in_finally, self.in_handler, self.in_if, self.in_loop,
-            self.loop_var, self.branch, bool(keywords) and any(kw.arg is None for kw in keywords),
+            ((AWAITED if role.get("awaited") else 0) | (GUARDED if self.guard else 0)
+             | (IN_FINALLY if self.in_finally else 0) | (IN_HANDLER if self.in_handler else 0)
+             | (IN_IF if self.in_if else 0) | (IN_LOOP if self.in_loop else 0)
+             | (STAR_KWARGS if keywords and any(kw.arg is None for kw in keywords) else 0)),
+            role.get("parent", -1), role.get("parent_pos"), role.get("stmt", "other"),
+            role.get("targets", ()), self.loop_var, self.branch,
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)

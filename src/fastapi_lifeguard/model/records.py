@@ -77,6 +77,14 @@ def pack_positions(flat: list[int]) -> bytes:
     return struct.pack(f"<{len(flat)}I", *flat)
 
 
+# `Call.flags`: seven yes/no facts in one int (a slot each was ~20% of a Call's size).
+AWAITED, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, STAR_KWARGS = (1 << n for n in range(7))
+
+
+def _flag(bit: int, doc: str) -> property:
+    return property(lambda self: bool(self.flags & bit), doc=doc)
+
+
 @dataclass(slots=True)
 class Call:
     id: int
@@ -88,22 +96,24 @@ class Call:
     scope: int
     args: tuple[Ref, ...] = ()
     kwargs: dict[str, Ref] = field(default_factory=lambda: EMPTY_MAP)  # EMPTY_MAP when none
-    awaited: bool = False
+    flags: int = 0  # AWAITED | GUARDED | ...: read them as the properties below
     parent: int = -1  # the call this one is an argument of
     parent_pos: int | str | None = None  # its position there (index or keyword)
     stmt: str = "other"  # expr | assign | return | with | asyncwith | yield | other
     targets: tuple[Ref, ...] = ()  # assignment targets when stmt == "assign"
-    guarded: bool = False  # inside a try whose handler catches Exception
-    in_finally: bool = False
-    in_handler: bool = False  # inside an `except` block (error paths: one-shot reports, not services)
-    in_if: bool = False  # inside an if/while body (memoisation checks, conditional cleanup)
-    in_loop: bool = False
     loop_var: Ref | None = None  # the innermost `for` loop's iterable, when in a loop
     # The innermost `if` branch the call is on: (the test as written, its subject when the test
     # is `x`, `not x`, `x is None`, `x is not None`, whether the branch runs when the subject is
     # set). `else` branches flip the last item. None outside an `if` (or inside a `while`).
     branch: tuple[str, Ref | None, bool] | None = None
-    star_kwargs: bool = False  # `f(**options)`: keywords not written out
+
+    awaited = _flag(AWAITED, "awaited where it is made")
+    guarded = _flag(GUARDED, "inside a try whose handler catches Exception")
+    in_finally = _flag(IN_FINALLY, "inside a `finally` block")
+    in_handler = _flag(IN_HANDLER, "inside an `except` block (error paths: one-shot reports, not services)")
+    in_if = _flag(IN_IF, "inside an if/while body (memoisation checks, conditional cleanup)")
+    in_loop = _flag(IN_LOOP, "inside a loop body or a comprehension")
+    star_kwargs = _flag(STAR_KWARGS, "`f(**options)`: keywords not written out")
 
 
 @dataclass(slots=True)
