@@ -162,3 +162,12 @@ def test_rule_fixtures_give_the_same_findings_from_unpickled_models():
     _, found = analyse_built(reloaded, Settings())
     assert len(expected) > 100
     assert sorted(map(repr, found)) == sorted(map(repr, expected))
+
+
+def test_names_read_or_bound_many_times_keep_every_position_in_order():
+    body = "".join(f"    x = use(x, {i})\n" for i in range(100))
+    scope = _model(f"def f(x):\n{body}").scopes[1]
+    assert scope.reads("x") == tuple((line, 12) for line in range(2, 102))
+    assert type(scope.loads["x"]) is bytes and type(scope.loads["use"]) is bytes
+    assert [b.kind for b in scope.bindings["x"]] == ["param"] + ["assign"] * 100
+    assert type(scope.bindings["x"]) is tuple and "use" not in scope.bindings

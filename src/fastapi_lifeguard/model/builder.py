@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from .records import (AWAITED, EMPTY_MAP, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, OTHER, STAR_KWARGS, Binding, Call,
-                      ModuleModel, Param, Raise, Ref, Scope, Yield)
+                      ModuleModel, Param, Raise, Ref, Scope, Yield, pack_position)
 
 _new = tuple.__new__
 _Name, _Attribute, _Call, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
@@ -63,6 +63,7 @@ class _Builder:
         self.handler: tuple[str, ...] = ()  # names caught by the enclosing except handler
         self.test_depth = 0
         self.in_handler = False
+        self.unfinished: list[tuple[dict, str, type]] = []  # (bindings or loads, name, final type)
         self.same = {}.setdefault  # one object per equal line number / attribute chain in the module
 
     # ---- ids -------------------------------------------------------------------------
@@ -151,7 +152,17 @@ class _Builder:
         if sid == self.scope and name in self.scopes[sid].globals:
             sid = 0
         binding.line = self.same(binding.line, binding.line)
-        self.scopes[sid].bindings.setdefault(name, []).append(binding)
+        bindings = self.scopes[sid].bindings
+        found = bindings.get(name)
+        # Tuples as the model keeps them: most names are bound once. A list from the second
+        # binding on (appends, not copies), made a tuple when the module is done.
+        if found is None:
+            bindings[name] = (binding,)
+        elif type(found) is tuple:
+            bindings[name] = [*found, binding]  # type: ignore[assignment]
+            self.unfinished.append((bindings, name, tuple))
+        else:
+            found.append(binding)  # type: ignore[attr-defined]
 
     def bind_target(self, target: ast.AST, kind: str, value: Ref | None, line: int,
                     annotation: Ref | None = None) -> None:
@@ -446,12 +457,19 @@ class _Builder:
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load) and not self.test_depth:
             loads = self.scopes[self.scope].loads
-            found = loads.get(node.id)
+            name = node.id
+            found = loads.get(name)
+            # Packed as the model keeps them (`Scope.reads`); a name read often in one scope
+            # grows a bytearray instead of copying, made bytes when the module is done.
             if found is None:
-                loads[node.id] = [node.lineno, node.col_offset]  # type: ignore[list-item]  # flat until frozen
+                loads[name] = pack_position(node.lineno, node.col_offset)
+            elif type(found) is bytes and len(found) < 256:
+                loads[name] = found + pack_position(node.lineno, node.col_offset)
             else:
-                found += (node.lineno, node.col_offset)
-
+                if type(found) is bytes:
+                    found = loads[name] = bytearray(found)  # type: ignore[assignment]
+                    self.unfinished.append((loads, name, bytes))
+                found += pack_position(node.lineno, node.col_offset)
     def _visit_test(self, node: ast.AST) -> None:
         """A condition: names read only to be tested do not flow anywhere."""
         self.test_depth += 1
@@ -667,6 +685,8 @@ def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool
     builder = _Builder(path, module, is_package)
     builder.visit_many(tree.body)
     calls = builder.calls
+    for values, name, final in builder.unfinished:
+        values[name] = final(values[name])
     for scope in builder.scopes:
         scope.freeze()
     # Calls only seen inside string annotations or never visited keep no record.

@@ -71,11 +71,7 @@ NO_NAMES: frozenset[str] = _EmptyNames()
 
 # A scope's `loads`: per name, its (line, col) pairs packed as unsigned 32-bit ints, in order.
 _POSITION = struct.Struct("<II")
-
-
-def pack_positions(flat: list[int]) -> bytes:
-    """[line, col, line, col, ...] as a scope keeps them (see `Scope.reads`)."""
-    return struct.pack(f"<{len(flat)}I", *flat)
+pack_position = _POSITION.pack
 
 
 # `Call.flags`: seven yes/no facts in one int (a slot each was ~20% of a Call's size).
@@ -183,7 +179,7 @@ class Scope:
     yields: list[Yield] = field(default_factory=list)
     returns: list[Ref] = field(default_factory=list)
     raises: list[Raise] = field(default_factory=list)
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    bindings: dict[str, tuple[Binding, ...]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     attr_stores: list[tuple[Ref, Ref, int]] = field(default_factory=list)  # (target, value, line)
     # Where each name is read, except in tests (`if x`, `x is None`): a use that no other record
@@ -202,19 +198,21 @@ class Scope:
         return tuple(_POSITION.iter_unpack(packed)) if packed else ()  # type: ignore[arg-type]
 
     def freeze(self) -> None:
-        """The finished record: lists become tuples, empty containers the shared ones, and
-        `loads` (a flat [line, col, ...] list per name while building) packed bytes."""
+        """The finished record: lists become tuples, empty containers the shared ones. The
+        builder leaves `bindings` as tuples and `loads` packed already (a pass over every name
+        here was ~5% of a build)."""
+        # Most scopes leave most of these empty: `()` and the shared empties without a call.
         self.members = self.members or EMPTY_MAP
-        self.calls = tuple(self.calls)  # type: ignore[assignment]
-        self.yields = tuple(self.yields)  # type: ignore[assignment]
-        self.returns = tuple(self.returns)  # type: ignore[assignment]
-        self.raises = tuple(self.raises)  # type: ignore[assignment]
-        self.bindings = {k: tuple(v) for k, v in self.bindings.items()} or EMPTY_MAP  # type: ignore[assignment]
+        self.calls = tuple(self.calls) if self.calls else ()  # type: ignore[assignment]
+        self.yields = tuple(self.yields) if self.yields else ()  # type: ignore[assignment]
+        self.returns = tuple(self.returns) if self.returns else ()  # type: ignore[assignment]
+        self.raises = tuple(self.raises) if self.raises else ()  # type: ignore[assignment]
+        self.bindings = self.bindings or EMPTY_MAP
         self.globals = frozenset(self.globals) if self.globals else NO_NAMES  # type: ignore[assignment]
-        self.attr_stores = tuple(self.attr_stores)  # type: ignore[assignment]
-        self.loads = {k: pack_positions(v) for k, v in self.loads.items()} or EMPTY_MAP  # type: ignore
-        self.withs = tuple(self.withs)  # type: ignore[assignment]
-        self.awaits = tuple(self.awaits)  # type: ignore[assignment]
+        self.attr_stores = tuple(self.attr_stores) if self.attr_stores else ()  # type: ignore[assignment]
+        self.loads = self.loads or EMPTY_MAP
+        self.withs = tuple(self.withs) if self.withs else ()  # type: ignore[assignment]
+        self.awaits = tuple(self.awaits) if self.awaits else ()  # type: ignore[assignment]
 
 
 @dataclass(slots=True, eq=False)
