@@ -33,6 +33,10 @@ HOT_MARKERS: tuple[tuple[bytes, str], ...] = (
      "startup/shutdown handlers, middleware, mounted apps, lifespans: contexts the ledger starts from"),
     (rb"BackgroundTasks?\b|add_task", "background tasks (LG4xx)"),
     (rb"\bDepends\b|\bSecurity\b", "dependencies, also when re-exported by a project module"),
+    (rb"\.(?:close|aclose|dispose|disconnect|shutdown|terminate|wait_closed|cancel|stop|drain|flush|__aexit__|__exit__)\b",
+     "release methods (lifecycle.GENERIC_RELEASE and the library records' `release`): the ledger counts a "
+     "release, or a release handed on (`atexit.register(client.close)`), anywhere in the project, and LG202 "
+     "reports an async release not awaited in any function (tests/test_markers_cover_release_names checks the list)"),
     (rb"import_module|__import__",
      "dynamic imports (DYNAMIC_IMPORTS): edges of the server's import closure that need the module's calls"),
 )
