@@ -295,3 +295,26 @@ def test_a_cold_sync_wrapper_of_a_coroutine(tmp_path, monkeypatch):
         "app/cli.py": "from app.main import export_data\n\n\ndef export():\n    export_data()\n",
     })
     _same_as_all_hot(root, monkeypatch)
+
+
+def test_the_project_index_takes_the_cold_path_too(tmp_path, builds):
+    """`check <root>`, flake8 and pylint go through index.py: same cold modules, same findings."""
+    from fastapi_lifeguard import index
+
+    root = _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    expected = runner.check_paths([root], Settings()).findings
+    built = sorted(builds)
+    builds.clear()
+    index.reset()
+    targets = {str(p): None for p in (tmp_path / "app").glob("*.py")}
+    view = index.project_findings(str(tmp_path), targets, Settings(), cache_dir=str(tmp_path / "cache"))
+    assert sorted(f for found in view.values() for f in found) == sorted(expected)
+    assert sorted(builds) == built and "unused.py" not in builds
+    builds.clear()
+    index.reset()
+    shutil.rmtree(tmp_path / "cache" / "v1" / "views", ignore_errors=True)
+    for views in (tmp_path / "cache").rglob("views"):
+        shutil.rmtree(views)
+    again = index.project_findings(str(tmp_path), targets, Settings(), cache_dir=str(tmp_path / "cache"))
+    assert again == view and builds == []  # every model demanded came from the cache: cold ones built once

@@ -132,8 +132,20 @@ def _builder(path: str, data: bytes, module: str, is_package: bool):
     return build_now
 
 
-def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: bytes | None = None) -> LazyModule:
-    build_now = _builder(source.path, source.data, source.module, source.is_package) if blob is None else None
+def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: bytes | None = None,
+          cache=None) -> LazyModule:
+    """A cold module's stand-in: built from `blob` (the model cache had it) or from its source,
+    then kept in `cache` like any model built."""
+    build_now = None
+    if blob is None:
+        make = _builder(source.path, source.data, source.module, source.is_package)  # type: ignore[arg-type]
+        key = source.key
+
+        def build_now() -> ModuleModel:
+            model = make()
+            if cache is not None and key:
+                cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
+            return model
     return LazyModule(source.path, source.module, source.is_package, imports, build_now, store, blob)
 
 
@@ -284,7 +296,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
             for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
                 if tasks[done - 1][4]:
                     value = pickle.loads(data)
-                    built[n] = value if isinstance(value, Finding) else _cold(sources[n], value[1], store)
+                    built[n] = value if isinstance(value, Finding) else _cold(sources[n], value[1], store, cache=cache)
                     if progress:
                         progress("parsing", done, total)
                     continue
@@ -299,7 +311,8 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         path, data, module, is_package, cold = task
         tree = parse(data, path)
         if cold:
-            built[n] = tree if isinstance(tree, Finding) else _cold(sources[n], import_edges(tree, module, is_package), store)
+            built[n] = tree if isinstance(tree, Finding) else _cold(sources[n], import_edges(tree, module, is_package),
+                                                                   store, cache=cache)
             del tree
             if progress:
                 progress("parsing", done, total)
