@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import hashlib
 import os
@@ -125,8 +126,6 @@ def _builder(path: str, data: bytes, module: str, is_package: bool):
         tree = parse(data, path)
         model = build(tree, path, module, is_package) if not isinstance(tree, Finding) else None
         if not isinstance(model, ModuleModel):
-            import ast
-
             model = build(ast.Module(body=[], type_ignores=[]), path, module, is_package)
         return model  # type: ignore[return-value]
     return build_now
@@ -136,17 +135,17 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
           cache=None) -> LazyModule:
     """A cold module's stand-in: built from `blob` (the model cache had it) or from its source,
     then kept in `cache` like any model built."""
-    build_now = None
-    if blob is None:
-        make = _builder(source.path, source.data, source.module, source.is_package)  # type: ignore[arg-type]
-        key = source.key
+    if blob is not None:
+        return LazyModule(source.path, source.module, source.is_package, imports, None, store, blob)
+    make = _builder(source.path, source.data, source.module, source.is_package)  # type: ignore[arg-type]
+    key = source.key
 
-        def build_now() -> ModuleModel:
-            model = make()
-            if cache is not None and key:
-                cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
-            return model
-    return LazyModule(source.path, source.module, source.is_package, imports, build_now, store, blob)
+    def build_now() -> ModuleModel:
+        model = make()
+        if cache is not None and key:
+            cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
+        return model
+    return LazyModule(source.path, source.module, source.is_package, imports, build_now, store)
 
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -283,7 +282,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
     """Parse and model the files `todo`; `built` gets each one's handle (or LG001). A model
     lives only while its file is built: the store keeps its compressed bytes. `lazy`: a cold
     file (no marker, catalogue/markers.py) is parsed only and kept as a `LazyModule`; its
-    model is neither built now nor cached."""
+    model is built (and cached) only if the analysis asks for it."""
     tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package,
               lazy and not is_hot(sources[n].data)) for n in todo]  # type: ignore[arg-type]
     total = len(tasks)
