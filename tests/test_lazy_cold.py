@@ -318,3 +318,18 @@ def test_the_project_index_takes_the_cold_path_too(tmp_path, builds):
         shutil.rmtree(views)
     again = index.project_findings(str(tmp_path), targets, Settings(), cache_dir=str(tmp_path / "cache"))
     assert again == view and builds == []  # every model demanded came from the cache: cold ones built once
+
+
+def test_a_warm_run_parses_no_cold_file(tmp_path, builds):
+    """A cold file's import edges are cached: a warm run (the whole-run entry gone, models kept)
+    neither parses nor builds anything, and says so."""
+    root = _project(tmp_path)
+    cache_dir = str(tmp_path / "cache")
+    first = runner.check_paths([root], Settings(), cache_dir=cache_dir)
+    assert first.parsed == len(FILES) and "unused.py" not in builds
+    for runs in (tmp_path / "cache").rglob("runs"):
+        shutil.rmtree(runs)
+    builds.clear()
+    warm = runner.check_paths([root], Settings(), cache_dir=cache_dir)
+    assert not warm.cached and warm.parsed == 0 and builds == []
+    assert warm.findings == first.findings

@@ -239,7 +239,7 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
     from .model.lazy import import_edges
     from .model.records import ModuleModel
     from .model.store import ModelStore
-    from .runner import _build_all, _cold, _Source, keep
+    from .runner import _build_all, _cached_cold, _cold, _parsed_cold, _Source, keep
 
     trees = trees or {}
     sources: list[_Source] = []
@@ -276,9 +276,13 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
                 built[n] = keep(store, found[0], blob=found[1])
             cache.touch_model(key)  # type: ignore[union-attr]
             continue
+        if cache is not None and cold(source):
+            handle = _cached_cold(source, store, cache)
+            if handle is not None:
+                built[n] = handle
+                continue
         if path in trees and cold(source):  # parsed by the frontend already, and cold
-            built[n] = _cold(source, import_edges(trees[path], module, is_package), store,  # type: ignore[arg-type]
-                             cache=cache)
+            built[n] = _parsed_cold(source, import_edges(trees[path], module, is_package), store, cache)  # type: ignore[arg-type]
             continue
         if path in trees:  # parsed by the frontend already
             value = build(trees[path], path, module, is_package)

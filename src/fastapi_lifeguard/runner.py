@@ -148,6 +148,31 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
     return LazyModule(source.path, source.module, source.is_package, imports, build_now, store)
 
 
+def _cold_key(key: str) -> str:
+    """The cache entry of a cold file's summary (its import edges), beside its model's."""
+    return key + "-cold"
+
+
+def _cached_cold(source: _Source, store: ModelStore, cache) -> LazyModule | None:
+    """A cold file's stand-in from the summary a previous run cached, without parsing it."""
+    found = cache.load_model_blob(_cold_key(source.key))
+    if found is None or not (isinstance(found[0], tuple) and found[0][:1] == ("cold",)):
+        return None
+    cache.touch_model(_cold_key(source.key))
+    return _cold(source, found[0][1], store, cache=cache)
+
+
+def _parsed_cold(source: _Source, value, store: ModelStore, cache):
+    """What a cold file's parse gives the analysis (a stand-in, or its LG001), cached."""
+    if isinstance(value, Finding):
+        if cache is not None:
+            cache.store_model_blob(source.key, cache_mod.compress(cache_mod.dumps(value)))
+        return value
+    if cache is not None:
+        cache.store_model_blob(_cold_key(source.key), cache_mod.compress(cache_mod.dumps(("cold", value))))
+    return _cold(source, value, store, cache=cache)
+
+
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -211,8 +236,13 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
             else:
                 built[n] = keep(store, found[0], blob=found[1])
             cache.touch_model(source.key)  # type: ignore[union-attr]
-        else:
-            todo.append(n)
+            continue
+        if lazy and cache is not None and not is_hot(source.data):
+            handle = _cached_cold(source, store, cache)
+            if handle is not None:
+                built[n] = handle
+                continue
+        todo.append(n)
     result.parsed = len(todo)
     _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy)
 
@@ -281,8 +311,8 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
                cache, progress: Progress | None, store: ModelStore, lazy: bool = False) -> None:
     """Parse and model the files `todo`; `built` gets each one's handle (or LG001). A model
     lives only while its file is built: the store keeps its compressed bytes. `lazy`: a cold
-    file (no marker, catalogue/markers.py) is parsed only and kept as a `LazyModule`; its
-    model is built (and cached) only if the analysis asks for it."""
+    file (no marker, catalogue/markers.py) is parsed only and kept as a `LazyModule` (its
+    import edges cached); its model is built (and cached) only if the analysis asks for it."""
     tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package,
               lazy and not is_hot(sources[n].data)) for n in todo]  # type: ignore[arg-type]
     total = len(tasks)
@@ -295,7 +325,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
             for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
                 if tasks[done - 1][4]:
                     value = pickle.loads(data)
-                    built[n] = value if isinstance(value, Finding) else _cold(sources[n], value[1], store, cache=cache)
+                    built[n] = _parsed_cold(sources[n], value if isinstance(value, Finding) else value[1], store, cache)
                     if progress:
                         progress("parsing", done, total)
                     continue
@@ -310,8 +340,8 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         path, data, module, is_package, cold = task
         tree = parse(data, path)
         if cold:
-            built[n] = tree if isinstance(tree, Finding) else _cold(sources[n], import_edges(tree, module, is_package),
-                                                                   store, cache=cache)
+            built[n] = _parsed_cold(sources[n], tree if isinstance(tree, Finding) else import_edges(tree, module, is_package),
+                                    store, cache)
             del tree
             if progress:
                 progress("parsing", done, total)
