@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import hashlib
 import os
@@ -126,7 +125,7 @@ def _builder(path: str, data: bytes, module: str, is_package: bool):
         tree = parse(data, path)
         model = build(tree, path, module, is_package) if not isinstance(tree, Finding) else None
         if not isinstance(model, ModuleModel):
-            model = build(ast.Module(body=[], type_ignores=[]), path, module, is_package)
+            model = build(parse("", path), path, module, is_package)  # type: ignore[arg-type]
         return model  # type: ignore[return-value]
     return build_now
 
