@@ -222,7 +222,7 @@ match 1:
 
 
 def test_every_marker_says_why():
-    assert all(pattern and len(why) > 20 for pattern, why in HOT_MARKERS)
+    assert all(anchors and len(why) > 20 for anchors, _confirm, _nocase, why in HOT_MARKERS)
     for text in ("async def f(): pass", "x = await y", "from fastapi import FastAPI",
                  "asyncio.run(main())", "@router.post('/x')\ndef f(): pass", "app.include_router(r)",
                  "app.add_event_handler('startup', f)", "app.mount('/x', sub)", "def f(tasks: BackgroundTasks): pass",

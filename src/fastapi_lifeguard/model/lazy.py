@@ -24,7 +24,10 @@ BUILT_ON_DEMAND = 0
 class LazyModule(ModuleHandle):
     """A cold module: its summary now, its full model built on first demand."""
 
-    __slots__ = ("_build", "_on_build", "cold")
+    # `scopes` and `calls` are slots here: set once the model is built (unbounded store), they
+    # are read as plainly as a model's, not through `full()` (the analysis reads them millions
+    # of times); unset, `__getattr__` builds the model.
+    __slots__ = ("_build", "_on_build", "cold", "scopes", "calls")
 
     def __init__(self, path: str, module: str, is_package: bool, imports: tuple[str, ...],
                  build: Callable[[], ModuleModel] | None, store: ModelStore | None = None,
@@ -60,9 +63,16 @@ class LazyModule(ModuleHandle):
             full = self._store.load(self)  # type: ignore[union-attr]
         BUILT_ON_DEMAND += 1
         self.cold = False
+        if self._store is None or self._store.capacity is None:  # never dropped: keep it at hand
+            self.scopes, self.calls = full.scopes, full.calls
         if self._on_build is not None:
             self._on_build(self)
         return full
+
+    def __getattr__(self, name: str):
+        if name in ("scopes", "calls"):  # not built yet, or kept by a bounded store
+            return getattr(self.full(), name)
+        raise AttributeError(name)
 
 
 def import_edges(tree: ast.Module, module: str, is_package: bool) -> tuple[str, ...]:
