@@ -65,8 +65,12 @@ class LazyModule(ModuleHandle):
         self.cold = False
         if self._store is None or self._store.capacity is None:  # never dropped: keep it at hand
             self.scopes, self.calls = full.scopes, full.calls
-        if self._on_build is not None:
-            self._on_build(self)
+        told, self._on_build = self._on_build, None
+        if told is not None:
+            # Once: the project's list then holds this module, and a module holding the list's
+            # `append` would make a cycle that keeps every model alive until a full collection
+            # (measured: +3 s CPU at the end of a litellm run).
+            told(self)
         return full
 
     def __getattr__(self, name: str):
