@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 
-from .records import OTHER, Binding, Call, ModuleModel, Param, Raise, Ref, Scope, Yield
+from .records import (AWAITED, EMPTY_MAP, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, OTHER, STAR_KWARGS, Binding, Call,
+                      ModuleModel, Param, Raise, Ref, Scope, Yield, pack_position)
 
 _new = tuple.__new__
 _Name, _Attribute, _Call, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
@@ -62,6 +63,8 @@ class _Builder:
         self.handler: tuple[str, ...] = ()  # names caught by the enclosing except handler
         self.test_depth = 0
         self.in_handler = False
+        self.unfinished: list[tuple[dict, str, type]] = []  # (bindings or loads, name, final type)
+        self.same = {}.setdefault  # one object per equal line number / attribute chain in the module
 
     # ---- ids -------------------------------------------------------------------------
     def _call_id(self, node: ast.Call) -> int:
@@ -85,21 +88,27 @@ class _Builder:
         # The shapes most expressions are (names, dotted names, calls, constants) first, by
         # exact type, and built as plain tuples: `ref` runs several times for most nodes of
         # every module, and NamedTuple's keyword constructor was a visible share of a cold run.
+        # An AST node's line number above 256 is an int object of its own, and an attribute chain
+        # a new tuple per Ref: one of each per module (`same`) takes ~5% off a model's memory.
         kind = type(e)
         if kind is _Name:
-            return _new(Ref, ("name", e.id, (), (), "", e.lineno, e.col_offset))  # type: ignore[union-attr]
+            line = e.lineno  # type: ignore[union-attr]
+            return _new(Ref, ("name", e.id, (), (), "", self.same(line, line), e.col_offset))  # type: ignore[union-attr]
         if kind is _Attribute:
             inner = self.ref(e.value, ann, in_string)  # type: ignore[union-attr]
             if inner[0] == "other":
                 return inner
-            return _new(Ref, (inner[0], inner[1], inner[2] + (e.attr,), inner[3], inner[4],  # type: ignore[union-attr]
-                              e.lineno, e.col_offset))  # type: ignore[union-attr]
+            attrs, line, same = inner[2] + (e.attr,), e.lineno, self.same  # type: ignore[union-attr]
+            return _new(Ref, (inner[0], inner[1], same(attrs, attrs), inner[3], inner[4], same(line, line),
+                              e.col_offset))  # type: ignore[union-attr]
         if kind is _Call:
             if in_string:
                 return OTHER
-            return _new(Ref, ("call", self._call_id(e), (), (), "", e.lineno, e.col_offset))  # type: ignore
+            line = e.lineno  # type: ignore[union-attr]
+            return _new(Ref, ("call", self._call_id(e), (), (), "", self.same(line, line), e.col_offset))  # type: ignore
         if kind is _Constant and not ann:
-            return _new(Ref, ("const", e.value, (), (), "", e.lineno, e.col_offset))  # type: ignore[union-attr]
+            line = e.lineno  # type: ignore[union-attr]
+            return _new(Ref, ("const", e.value, (), (), "", self.same(line, line), e.col_offset))  # type: ignore[union-attr]
         return self._ref_other(e, ann, in_string)
 
     def _ref_other(self, e: ast.AST | None, ann: bool, in_string: bool) -> Ref:
@@ -142,7 +151,18 @@ class _Builder:
         sid = self.scope if scope is None else scope
         if sid == self.scope and name in self.scopes[sid].globals:
             sid = 0
-        self.scopes[sid].bindings.setdefault(name, []).append(binding)
+        binding.line = self.same(binding.line, binding.line)
+        bindings = self.scopes[sid].bindings
+        found = bindings.get(name)
+        # Tuples as the model keeps them: most names are bound once. A list from the second
+        # binding on (appends, not copies), made a tuple when the module is done.
+        if found is None:
+            bindings[name] = (binding,)
+        elif type(found) is tuple:
+            bindings[name] = [*found, binding]  # type: ignore[assignment]
+            self.unfinished.append((bindings, name, tuple))
+        else:
+            found.append(binding)  # type: ignore[attr-defined]
 
     def bind_target(self, target: ast.AST, kind: str, value: Ref | None, line: int,
                     annotation: Ref | None = None) -> None:
@@ -436,8 +456,20 @@ class _Builder:
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load) and not self.test_depth:
-            self.scopes[self.scope].loads.setdefault(node.id, []).append((node.lineno, node.col_offset))
-
+            loads = self.scopes[self.scope].loads
+            name = node.id
+            found = loads.get(name)
+            # Packed as the model keeps them (`Scope.reads`); a name read often in one scope
+            # grows a bytearray instead of copying, made bytes when the module is done.
+            if found is None:
+                loads[name] = pack_position(node.lineno, node.col_offset)
+            elif type(found) is bytes and len(found) < 256:
+                loads[name] = found + pack_position(node.lineno, node.col_offset)
+            else:
+                if type(found) is bytes:
+                    found = loads[name] = bytearray(found)  # type: ignore[assignment]
+                    self.unfinished.append((loads, name, bytes))
+                found += pack_position(node.lineno, node.col_offset)
     def _visit_test(self, node: ast.AST) -> None:
         """A condition: names read only to be tested do not flow anywhere."""
         self.test_depth += 1
@@ -604,15 +636,21 @@ class _Builder:
             if kw.arg is not None and isinstance(kw.value, _ROLE_TAKERS):
                 self._role(kw.value, parent=cid, parent_pos=kw.arg)
         ref = self.ref
-        lineno, col = node.lineno, node.col_offset
+        lineno, col, same = node.lineno, node.col_offset, self.same
+        lineno = same(lineno, lineno)
+        end_line = node.end_lineno or lineno
+        end_line = same(end_line, end_line)
         # Positional, in field order (dataclass keyword binding costs more, once per call site).
         call = Call(
-            cid, lineno, col, node.end_lineno or lineno, node.end_col_offset or col,
+            cid, lineno, col, end_line, node.end_col_offset or col,
             ref(node.func), self.scope, tuple([ref(a) for a in args]),
-            {kw.arg: ref(kw.value) for kw in keywords if kw.arg is not None},
-            bool(role.get("awaited")), role.get("parent", -1), role.get("parent_pos"), role.get("stmt", "other"),
-            role.get("targets", ()), self.guard, self.in_finally, self.in_handler, self.in_if, self.in_loop,
-            self.loop_var, self.branch, any(kw.arg is None for kw in keywords),
+            ({kw.arg: ref(kw.value) for kw in keywords if kw.arg is not None} or EMPTY_MAP) if keywords else EMPTY_MAP,
+            ((AWAITED if role.get("awaited") else 0) | (GUARDED if self.guard else 0)
+             | (IN_FINALLY if self.in_finally else 0) | (IN_HANDLER if self.in_handler else 0)
+             | (IN_IF if self.in_if else 0) | (IN_LOOP if self.in_loop else 0)
+             | (STAR_KWARGS if keywords and any(kw.arg is None for kw in keywords) else 0)),
+            role.get("parent", -1), role.get("parent_pos"), role.get("stmt", "other"),
+            role.get("targets", ()), self.loop_var, self.branch,
         )
         self.calls[cid] = call
         self.scopes[self.scope].calls.append(cid)
@@ -647,6 +685,10 @@ def build_module(tree: ast.Module, path: str, module: str = "", is_package: bool
     builder = _Builder(path, module, is_package)
     builder.visit_many(tree.body)
     calls = builder.calls
+    for values, name, final in builder.unfinished:
+        values[name] = final(values[name])
+    for scope in builder.scopes:
+        scope.freeze()
     # Calls only seen inside string annotations or never visited keep no record.
     placeholder = Call(-1, 0, 0, 0, 0, OTHER, 0)
     return ModuleModel(path, module, is_package, builder.scopes,

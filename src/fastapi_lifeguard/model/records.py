@@ -6,7 +6,9 @@ model is cheap to keep, compare, pickle and cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import struct
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import NamedTuple
 
 
@@ -39,6 +41,47 @@ class Ref(NamedTuple):
 OTHER = Ref("other")
 
 
+class _EmptyMap(dict):
+    """The one empty mapping every model shares (a call's `kwargs`, a scope's `members`...):
+    most records have none, and an empty dict per record was ~5% of a model. Read-only, and
+    pickled by name, so an unpickled model shares it too."""
+
+    __slots__ = ()
+
+    def _frozen(self, *args, **kwargs):
+        raise TypeError("the shared empty mapping of a model is read-only")
+
+    __setitem__ = __delitem__ = setdefault = update = pop = popitem = clear = __ior__ = _frozen  # type: ignore
+
+    def __reduce__(self) -> str:
+        return "EMPTY_MAP"
+
+
+class _EmptyNames(frozenset):
+    """The one empty name set every model shares (a scope's `globals`), pickled by name."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "NO_NAMES"
+
+
+EMPTY_MAP: dict = _EmptyMap()
+NO_NAMES: frozenset[str] = _EmptyNames()
+
+# A scope's `loads`: per name, its (line, col) pairs packed as unsigned 32-bit ints, in order.
+_POSITION = struct.Struct("<II")
+pack_position = _POSITION.pack
+
+
+# `Call.flags`: seven yes/no facts in one int (a slot each was ~20% of a Call's size).
+AWAITED, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, STAR_KWARGS = (1 << n for n in range(7))
+
+
+def _flag(bit: int, doc: str) -> property:
+    return property(lambda self: bool(self.flags & bit), doc=doc)
+
+
 @dataclass(slots=True)
 class Call:
     id: int
@@ -49,23 +92,25 @@ class Call:
     func: Ref
     scope: int
     args: tuple[Ref, ...] = ()
-    kwargs: dict[str, Ref] = field(default_factory=dict)
-    awaited: bool = False
+    kwargs: dict[str, Ref] = field(default_factory=lambda: EMPTY_MAP)  # EMPTY_MAP when none
+    flags: int = 0  # AWAITED | GUARDED | ...: read them as the properties below
     parent: int = -1  # the call this one is an argument of
     parent_pos: int | str | None = None  # its position there (index or keyword)
     stmt: str = "other"  # expr | assign | return | with | asyncwith | yield | other
     targets: tuple[Ref, ...] = ()  # assignment targets when stmt == "assign"
-    guarded: bool = False  # inside a try whose handler catches Exception
-    in_finally: bool = False
-    in_handler: bool = False  # inside an `except` block (error paths: one-shot reports, not services)
-    in_if: bool = False  # inside an if/while body (memoisation checks, conditional cleanup)
-    in_loop: bool = False
     loop_var: Ref | None = None  # the innermost `for` loop's iterable, when in a loop
     # The innermost `if` branch the call is on: (the test as written, its subject when the test
     # is `x`, `not x`, `x is None`, `x is not None`, whether the branch runs when the subject is
     # set). `else` branches flip the last item. None outside an `if` (or inside a `while`).
     branch: tuple[str, Ref | None, bool] | None = None
-    star_kwargs: bool = False  # `f(**options)`: keywords not written out
+
+    awaited = _flag(AWAITED, "awaited where it is made")
+    guarded = _flag(GUARDED, "inside a try whose handler catches Exception")
+    in_finally = _flag(IN_FINALLY, "inside a `finally` block")
+    in_handler = _flag(IN_HANDLER, "inside an `except` block (error paths: one-shot reports, not services)")
+    in_if = _flag(IN_IF, "inside an if/while body (memoisation checks, conditional cleanup)")
+    in_loop = _flag(IN_LOOP, "inside a loop body or a comprehension")
+    star_kwargs = _flag(STAR_KWARGS, "`f(**options)`: keywords not written out")
 
 
 @dataclass(slots=True)
@@ -107,7 +152,12 @@ class Raise:
 
 @dataclass(slots=True)
 class Scope:
-    """A function, lambda, class body or the module itself (id 0)."""
+    """A function, lambda, class body or the module itself (id 0).
+
+    The builder fills lists, dicts and sets, then `freeze` makes the finished record compact
+    (read-only tuples, shared empty containers, packed `loads`): a project's models are most of
+    a run's memory. Read `loads` through `reads`.
+    """
 
     id: int
     kind: str  # module | def | lambda | class
@@ -122,23 +172,47 @@ class Scope:
     params: tuple[Param, ...] = ()
     returns_ann: Ref | None = None
     bases: tuple[Ref, ...] = ()  # classes
+    # Lists, dicts and sets while the builder fills them; tuples, frozensets, dicts of tuples
+    # (or the shared empty ones) once frozen.
     members: dict[str, int] = field(default_factory=dict)  # classes: method name -> scope id
     calls: list[int] = field(default_factory=list)
     yields: list[Yield] = field(default_factory=list)
     returns: list[Ref] = field(default_factory=list)
     raises: list[Raise] = field(default_factory=list)
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    bindings: dict[str, tuple[Binding, ...]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     attr_stores: list[tuple[Ref, Ref, int]] = field(default_factory=list)  # (target, value, line)
-    # Where each name is read, as (line, col), except in tests (`if x`, `x is None`): a use
-    # that no other record explains lets a value escape (LG2 precision).
-    loads: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # Where each name is read, except in tests (`if x`, `x is None`): a use that no other record
+    # explains lets a value escape (LG2 precision). Packed (`freeze`): read it with `reads`.
+    loads: dict[str, bytes] = field(default_factory=dict)
     withs: list[tuple[Ref, bool]] = field(default_factory=list)  # (context expression, async)
     awaits: list[Ref] = field(default_factory=list)  # awaited expressions that are not calls
 
     @property
     def is_generator(self) -> bool:
         return bool(self.yields)
+
+    def reads(self, name: str) -> tuple[tuple[int, int], ...]:
+        """Where `name` is read in this scope, as (line, col), in walk order (`loads`)."""
+        packed = self.loads.get(name)
+        return tuple(_POSITION.iter_unpack(packed)) if packed else ()  # type: ignore[arg-type]
+
+    def freeze(self) -> None:
+        """The finished record: lists become tuples, empty containers the shared ones. The
+        builder leaves `bindings` as tuples and `loads` packed already (a pass over every name
+        here was ~5% of a build)."""
+        # Most scopes leave most of these empty: `()` and the shared empties without a call.
+        self.members = self.members or EMPTY_MAP
+        self.calls = tuple(self.calls) if self.calls else ()  # type: ignore[assignment]
+        self.yields = tuple(self.yields) if self.yields else ()  # type: ignore[assignment]
+        self.returns = tuple(self.returns) if self.returns else ()  # type: ignore[assignment]
+        self.raises = tuple(self.raises) if self.raises else ()  # type: ignore[assignment]
+        self.bindings = self.bindings or EMPTY_MAP
+        self.globals = frozenset(self.globals) if self.globals else NO_NAMES  # type: ignore[assignment]
+        self.attr_stores = tuple(self.attr_stores) if self.attr_stores else ()  # type: ignore[assignment]
+        self.loads = self.loads or EMPTY_MAP
+        self.withs = tuple(self.withs) if self.withs else ()  # type: ignore[assignment]
+        self.awaits = tuple(self.awaits) if self.awaits else ()  # type: ignore[assignment]
 
 
 @dataclass(slots=True, eq=False)
@@ -193,6 +267,22 @@ class ModuleModel:
                 return sid
             sid = scope.parent
         return None
+
+
+def _pickled_by_constructor(cls: type) -> None:
+    """Pickle a record as its class and field values, unpickled by one constructor call: a
+    slotted dataclass's own __setstate__ sets each field from Python, about twice as slow, and
+    a model is tens of thousands of records (the cache, `-j` workers and the store unpickle them)."""
+    values = attrgetter(*(f.name for f in fields(cls)))
+
+    def __reduce__(self):
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+
+
+for _record in (Call, Param, Binding, Yield, Raise, Scope, ModuleModel):
+    _pickled_by_constructor(_record)
 
 
 def _shape(ref: Ref) -> tuple:

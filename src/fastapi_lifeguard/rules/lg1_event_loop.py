@@ -201,7 +201,7 @@ class _Blocking:
             return False
         explained.update((ref.line, ref.col) for ref, _ in scope.withs
                          if ref.kind == "name" and ref.base == name and not ref.attrs)
-        return all(load in explained for load in scope.loads.get(name, ()))
+        return all(load in explained for load in scope.reads(name))
 
     def _offload_position(self, m: ModuleModel, call: Call) -> int | None:
         return self.analysis.offload_position(self.project.call_name(m, call))

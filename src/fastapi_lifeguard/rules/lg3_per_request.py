@@ -464,8 +464,8 @@ def _shared_refs(m: ModuleModel, scope: Scope) -> Iterator[Ref]:
     """Names a handler reads: module globals (every read), and `x.app.state.y` / `app.state.y`
     chains wherever the records keep an expression (calls, arguments, `with`, `await`,
     assignments, returns)."""
-    for name, positions in scope.loads.items():
-        line, col = min(positions)
+    for name in scope.loads:
+        line, col = min(scope.reads(name))
         yield Ref("name", name, line=line, col=col)
     exprs: list[Ref] = []
     for cid in scope.calls:

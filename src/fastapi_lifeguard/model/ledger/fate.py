@@ -165,11 +165,10 @@ class Fate(Discovery):
         name = key[3]
         for sid in self.subtree(m, key[2]):
             scope = m.scopes[sid]
-            loads = scope.loads.get(name)
-            if not loads or self.binding_scope(m, sid, name) != key[2]:
+            if name not in scope.loads or self.binding_scope(m, sid, name) != key[2]:
                 continue
             known = self.positions(m, scope)
-            if any(pos not in known for pos in loads):
+            if any(pos not in known for pos in scope.reads(name)):
                 return True
         return False
 
