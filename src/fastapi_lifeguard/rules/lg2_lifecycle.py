@@ -3,7 +3,7 @@
 What an app makes at startup it must release at shutdown (LG201, LG202, LG204, LG205), and
 its startup/shutdown code must be wired so that it runs at all (LG203, LG206, LG208, LG209,
 LG211), and only once (LG210).
-The resource ledger (`model/ledger.py`) pairs creations with releases; LG207 is the one
+The resource ledger (`model/ledger/`) pairs creations with releases; LG207 is the one
 rule about caching that lives here because an `lru_cache`d coroutine usually holds a client.
 """
 

@@ -1,0 +1,434 @@
+"""Keys and uses: the names a resource is kept under, and every use of a name in the project.
+
+Owns:
+- `Key`, the name a value is kept under (a local of one scope, `app.state.x` of one app or of
+  any app, another attribute name, a global), and `key_of_target`, which turns a store target
+  into one;
+- `Use` and the use index, built once per project (`by_tail`, `by_scope`, `wild_releases`,
+  `cancel_all`): releases, arguments, stores, bindings, `with`, `await`, `yield`, `return`;
+- matching a use to a key (`denotes`, `uses_of`) through local aliases and `getattr`, and which
+  app an `x.state.name` belongs to (`state_app`);
+- the ref helpers the other parts share (`parts`, `text`, `strip`, `is_none`, `not_none`).
+
+It asks nothing of the other parts of the ledger; discovery, fate and holds build on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..fastapi import FastAPIModel
+from ..project import Project
+from ..records import Call, ModuleModel, Ref, Scope
+
+# ("local", id(module), scope id, name) | ("state", name) | ("state", id(app), name) | ("attr", name)
+# | ("global", name). `app.state` is keyed by its app when the code says which app it is.
+Key = tuple
+
+
+def parts(ref: Ref | None) -> tuple[str, ...] | None:
+    if ref is None or ref.kind != "name":
+        return None
+    return (ref.base, *ref.attrs)  # type: ignore[return-value]
+
+
+def text(ref: Ref | None) -> str:
+    p = parts(ref)
+    if p is not None:
+        return ".".join(p)
+    if ref is not None and ref.kind == "sub":
+        return text(ref.base) + "[...]"
+    return "…"
+
+
+def strip(ref: Ref, n: int = 1) -> Ref:
+    return Ref(ref.kind, ref.base, ref.attrs[:-n], ref.items, ref.op, ref.line, ref.col)
+
+
+@dataclass(slots=True)
+class Use:
+    kind: str  # release | release-ref | loop-release | arg | store | bind | with | await | yield | return
+    m: ModuleModel = field(repr=False)
+    sid: int
+    ref: Ref  # the value used (for releases: the receiver; for loop releases: the registry)
+    call: Call | None = field(default=None, repr=False)
+    extra: object = None  # method, argument position, store target or bound name
+
+
+class Keys:
+    """The keys-and-uses part of the `Ledger` (see the module docstring)."""
+
+    # Set by `Ledger.__init__`.
+    project: Project
+    fastapi: FastAPIModel
+    by_id: dict[int, ModuleModel]
+    release_names: frozenset[str]
+
+    def _init_keys(self) -> None:
+        self._children: dict[int, dict[int, list[int]]] = {}
+        self._aliases: dict[tuple[int, int, str], tuple[Ref, int] | None] = {}
+        self._lifespan_owner: dict[tuple[int, int], set[int]] | None = None
+
+    # ---- scopes ---------------------------------------------------------------------
+    def children(self, m: ModuleModel) -> dict[int, list[int]]:
+        found = self._children.get(id(m))
+        if found is None:
+            found = {}
+            for scope in m.scopes[1:]:
+                found.setdefault(scope.parent, []).append(scope.id)
+            self._children[id(m)] = found
+        return found
+
+    def subtree(self, m: ModuleModel, sid: int) -> list[int]:
+        out, todo = [], [sid]
+        kids = self.children(m)
+        while todo:
+            s = todo.pop()
+            out.append(s)
+            todo.extend(kids.get(s, ()))
+        return out
+
+    @staticmethod
+    def binding_scope(m: ModuleModel, sid: int, name: str) -> int | None:
+        return m.binding_scope(sid, name)
+
+    def alias(self, m: ModuleModel, sid: int, name: str) -> tuple[Ref, int] | None:
+        """`c = app.state.client` / `c = getattr(app.state, "client")`: the expression `c` stands for."""
+        key = (id(m), sid, name)
+        if key in self._aliases:
+            return self._aliases[key]
+        self._aliases[key] = None
+        result = None
+        bsid = self.binding_scope(m, sid, name)
+        if bsid is not None and bsid > 0:
+            bindings = not_none(m.scopes[bsid].bindings[name])
+            if len(bindings) == 1 and bindings[0].kind == "assign" and isinstance(bindings[0].value, Ref):
+                value = self.getattr_ref(m, bindings[0].value)
+                if value.kind == "name":
+                    result = (value, bsid)
+        self._aliases[key] = result
+        return result
+
+    def getattr_ref(self, m: ModuleModel, ref: Ref) -> Ref:
+        """`getattr(x.state, "name", None)` read as `x.state.name`; other refs unchanged."""
+        if ref.kind != "call":
+            return ref
+        call = m.calls[ref.base]
+        if call.id < 0 or call.func.kind != "name" or call.func.base != "getattr" or call.func.attrs:
+            return ref
+        if len(call.args) < 2:
+            return ref
+        obj, name = call.args[0], call.args[1]
+        if obj.kind == "name" and name.kind == "const" and isinstance(name.base, str):
+            return Ref("name", obj.base, obj.attrs + (name.base,) + ref.attrs, line=ref.line, col=ref.col)
+        return Ref("dynamic", line=ref.line, col=ref.col)
+
+    def getattr_names(self, m: ModuleModel, sid: int, ref: Ref) -> list[Ref]:
+        """`for name in ("redis", "db"): getattr(app.state, name)`: one ref per constant name."""
+        call = m.calls[ref.base]
+        if (call.id < 0 or call.func.kind != "name" or call.func.base != "getattr" or call.func.attrs
+                or len(call.args) < 2 or call.args[0].kind != "name" or call.args[1].kind != "name"):
+            return []
+        name = call.args[1]
+        bsid = self.binding_scope(m, sid, name.base)
+        if bsid is None:
+            return []
+        bindings = m.scopes[bsid].bindings.get(name.base, ())
+        if len(bindings) != 1 or bindings[0].kind != "loop" or not isinstance(bindings[0].value, Ref):
+            return []
+        seq = bindings[0].value
+        if seq.kind != "seq" or not all(i.kind == "const" and isinstance(i.base, str) for i in seq.items):
+            return []
+        obj = call.args[0]
+        return [Ref("name", obj.base, obj.attrs + (i.base,), line=ref.line, col=ref.col) for i in seq.items]
+
+    def getter_result(self, m: ModuleModel, ref: Ref) -> Ref:
+        """`get_client().aclose()`: a project function returning one named value stands for it."""
+        call = m.calls[ref.base]
+        if call.id < 0:
+            return ref
+        callee = self.project.callee(m, call)
+        if callee.module is None or callee.scope < 0:
+            return ref
+        returns = [r for r in callee.module.scopes[callee.scope].returns if not is_none(r)]
+        if len(returns) == 1 and returns[0].kind == "name":
+            value = returns[0]
+            return Ref("name", value.base, value.attrs + ref.attrs, line=ref.line, col=ref.col)
+        return ref
+
+    def resolved(self, m: ModuleModel, sid: int, ref: Ref, depth: int = 0) -> tuple[Ref, int]:
+        """Follow local aliases of the root name (a few steps)."""
+        ref = self.getattr_ref(m, ref) if ref.kind == "call" else ref
+        while depth < 4 and ref.kind == "name":
+            found = self.alias(m, sid, ref.base)
+            if found is None:
+                break
+            value, sid = found
+            ref = Ref("name", value.base, value.attrs + ref.attrs, line=ref.line, col=ref.col)
+            depth += 1
+        return ref, sid
+
+    # ---- the use index ----------------------------------------------------------------
+    def _index(self) -> None:
+        self.by_tail: dict[str, list[Use]] = {}
+        self.by_scope: dict[tuple[int, int], list[Use]] = {}
+        self.wild_releases: list[Use] = []  # releases on a receiver we cannot name
+        self.cancel_all: list[Use] = []  # `for t in asyncio.all_tasks(): t.cancel()`
+        for m in self.project.modules:
+            for scope in m.scopes:
+                self._index_scope(m, scope)
+
+    def _add(self, use: Use) -> None:
+        self.by_scope.setdefault((id(use.m), use.sid), []).append(use)
+        tails = set()
+        for ref in (use.ref, self.resolved(use.m, use.sid, use.ref)[0]):
+            t = _tail(ref)
+            if t is not None:
+                tails.add(t)
+        for t in tails:
+            self.by_tail.setdefault(t, []).append(use)
+
+    def _index_scope(self, m: ModuleModel, scope: Scope) -> None:
+        sid = scope.id
+        for cid in scope.calls:
+            call = m.calls[cid]
+            if call.id < 0:
+                continue
+            func = call.func
+            if func.attrs and func.attrs[-1] in self.release_names and func.kind in ("name", "sub", "call"):
+                receiver = strip(func)
+                if receiver.kind == "call":
+                    named = self.getattr_names(m, sid, receiver)
+                    if named:
+                        for ref in named:
+                            self._add(Use("release", m, sid, ref, call, func.attrs[-1]))
+                        continue
+                    receiver = self.getattr_ref(m, receiver)
+                    if receiver.kind == "call":
+                        receiver = self.getter_result(m, receiver)
+                if receiver.kind == "dynamic":
+                    self.wild_releases.append(Use("release", m, sid, receiver, call, func.attrs[-1]))
+                elif receiver.kind in ("name", "sub"):
+                    self._add(Use("release", m, sid, receiver, call, func.attrs[-1]))
+                    self._loop_release(m, sid, receiver, call, func.attrs[-1])
+            for pos, arg in [*enumerate(call.args), *call.kwargs.items()]:
+                for ref, _contained in _flatten(arg):
+                    if ref.kind == "name" and ref.attrs and ref.attrs[-1] in self.release_names:
+                        self._add(Use("release-ref", m, sid, strip(ref), call, ref.attrs[-1]))
+                    elif ref.kind in ("name", "sub"):
+                        self._add(Use("arg", m, sid, ref, call, pos))
+        for target, value, _line in scope.attr_stores:
+            for ref, contained in _flatten(value):
+                if ref.kind in ("name", "sub"):
+                    self._add(Use("store", m, sid, ref, None, (target, contained)))
+        for name, bindings in scope.bindings.items():
+            for b in bindings:
+                if b.kind in ("assign", "with") and isinstance(b.value, Ref):
+                    for ref, contained in _flatten(b.value):
+                        if ref.kind in ("name", "sub"):
+                            self._add(Use("bind", m, sid, ref, None, (name, contained)))
+        for name, bindings in scope.bindings.items():
+            for b in bindings:
+                if b.kind == "loop" and isinstance(b.value, Ref):
+                    for ref, _contained in _flatten(b.value):
+                        if ref.kind in ("name", "sub"):
+                            # `for task in (self._a, self._b)` / `for pool in pools`: the loop
+                            # variable holds each one in turn.
+                            self._add(Use("bind", m, sid, ref, None, (name, False)))
+        for ref, _is_async in scope.withs:
+            if ref.kind in ("name", "sub"):
+                self._add(Use("with", m, sid, ref))
+        for ref in scope.awaits:
+            if ref.kind in ("name", "sub"):
+                self._add(Use("await", m, sid, ref))
+        for y in scope.yields:
+            if y.value is not None:
+                for ref, contained in _flatten(y.value):
+                    if ref.kind in ("name", "sub"):
+                        self._add(Use("yield", m, sid, ref, None, contained))
+        for ref in scope.returns:
+            for ref2, _contained in _flatten(ref):
+                if ref2.kind in ("name", "sub"):
+                    self._add(Use("return", m, sid, ref2))
+
+    def _loop_release(self, m: ModuleModel, sid: int, receiver: Ref, call: Call, method: str) -> None:
+        """`for pool in pools.values(): await pool.close()` releases what `pools` holds."""
+        if receiver.kind != "name" or receiver.attrs:
+            return
+        bsid = self.binding_scope(m, sid, receiver.base)
+        if bsid is None:
+            return
+        for b in m.scopes[bsid].bindings.get(receiver.base, ()):
+            if b.kind == "loop" and isinstance(b.value, Ref):
+                if method == "cancel" and b.value.kind == "call" and m.calls[b.value.base].id >= 0 \
+                        and self.project.callee(m, m.calls[b.value.base]).target == "asyncio.all_tasks":
+                    self.cancel_all.append(Use("release", m, sid, receiver, call, method))
+                    return
+                registry = self.registry_of(m, b.value)
+                if registry is not None:
+                    self._add(Use("loop-release", m, sid, registry, call, method))
+                return
+
+    def registry_of(self, m: ModuleModel, ref: Ref, depth: int = 0) -> Ref | None:
+        """The collection a loop walks: `pools`, `pools.values()`, `list(pools.items())`."""
+        if depth > 4:
+            return None
+        if ref.kind in ("name", "sub"):
+            return ref
+        if ref.kind != "call":
+            return None
+        call = m.calls[ref.base]
+        if call.id < 0:
+            return None
+        func = call.func
+        if func.kind == "name" and func.attrs and func.attrs[-1] in ("values", "items", "copy", "keys"):
+            return strip(func)
+        if func.kind == "name" and not func.attrs and func.base in ("list", "tuple", "sorted", "reversed", "set") and call.args:
+            return self.registry_of(m, call.args[0], depth + 1)
+        return None
+
+    # ---- matching uses to keys ---------------------------------------------------------
+    def key_of_target(self, m: ModuleModel, sid: int, ref: Ref) -> tuple[Key, bool] | None:
+        """The key a value stored into `ref` is kept under, and whether `ref` is a registry item."""
+        if ref.kind == "sub":
+            inner = self.key_of_target(m, sid, ref.base)
+            return (inner[0], True) if inner else None
+        p = parts(ref)
+        if p is None:
+            return None
+        if len(p) >= 2:
+            if p[-2] == "state":
+                app = self.state_app(m, sid, p)
+                return (("state", p[-1]) if app is None else ("state", app, p[-1])), False
+            return ("attr", p[-1]), False
+        bsid = self.binding_scope(m, sid, p[0])
+        if bsid is None or bsid == 0:
+            return ("global", p[0]), False
+        return ("local", id(m), bsid, p[0]), False
+
+    def denotes(self, key: Key, use: Use, ref: Ref | None = None) -> str | None:
+        """Does the used expression stand for the key ("exact") or an item of it ("item")?"""
+        ref = use.ref if ref is None else ref
+        if ref.kind == "sub":
+            inner = self.denotes(key, use, ref.base)
+            return "item" if inner else None
+        if ref.kind != "name":
+            return None
+        m, sid = use.m, use.sid
+        found = self._denotes(key, m, sid, ref)
+        if found:
+            return found
+        if key[0] != "local":
+            alias, asid = self.resolved(m, sid, ref)
+            if alias is not ref and alias.kind == "name":
+                return self._denotes(key, m, asid, alias)
+        return None
+
+    def _denotes(self, key: Key, m: ModuleModel, sid: int, ref: Ref) -> str | None:
+        p = (ref.base, *ref.attrs)
+        kind = key[0]
+        if kind == "state":
+            if len(p) < 2 or p[-2] != "state" or p[-1] != key[-1]:
+                return None
+            if len(key) == 3:
+                app = self.state_app(m, sid, p)
+                if app is not None and app != key[1]:
+                    return None  # another app's `state`: its release is not this one's
+            return "exact"
+        if kind == "attr":
+            return "exact" if len(p) >= 2 and p[-1] == key[1] else None
+        if kind == "global":
+            if len(p) == 1 and p[0] == key[1]:
+                bsid = self.binding_scope(m, sid, p[0])
+                return "exact" if bsid is None or bsid == 0 else None
+            if len(p) == 2 and p[-1] == key[1]:
+                bsid = self.binding_scope(m, sid, p[0])
+                if bsid is not None and any(b.kind == "import" for b in m.scopes[bsid].bindings.get(p[0], ())):
+                    return "exact"
+            return None
+        if kind == "local":
+            if len(p) == 1 and p[0] == key[3] and id(m) == key[1]:
+                return "exact" if self.binding_scope(m, sid, p[0]) == key[2] else None
+        return None
+
+    def uses_of(self, key: Key):
+        if key[0] == "local":
+            m = self.by_id[key[1]]
+            for sid in self.subtree(m, key[2]):
+                for use in self.by_scope.get((key[1], sid), ()):
+                    match = self.denotes(key, use)
+                    if match:
+                        yield use, match
+            return
+        for use in self.by_tail.get(key[-1], ()):
+            match = self.denotes(key, use)
+            if match:
+                yield use, match
+
+    def state_app(self, m: ModuleModel, sid: int, p: tuple[str, ...]) -> int | None:
+        """Which app `<x>.state.<name>` belongs to, when the code says: `x` names one app
+        (`public.state.pool`), or is the first parameter of a lifespan given to one app only."""
+        owner = p[:-2]
+        if not owner:
+            return None
+        app = self.fastapi.app_of(m, sid, Ref("name", owner[0], owner[1:]))
+        if app is not None:
+            return id(app) if app.kind == "app" else None
+        if len(owner) != 1:
+            return None
+        fsid = sid
+        while fsid > 0 and m.scopes[fsid].kind == "lambda":
+            fsid = m.scopes[fsid].parent
+        scope = m.scopes[fsid]
+        if scope.kind != "def" or not scope.params or scope.params[0].name != owner[0]:
+            return None
+        if m.binding_scope(sid, owner[0]) != fsid:
+            return None
+        apps = self._lifespan_apps().get((id(m), fsid), ())
+        return next(iter(apps)) if len(apps) == 1 else None
+
+    def _lifespan_apps(self) -> dict[tuple[int, int], set[int]]:
+        """Lifespan function -> the apps created with `lifespan=` it (a shared lifespan: several)."""
+        if self._lifespan_owner is None:
+            owners: dict[tuple[int, int], set[int]] = {}
+            for app in self.fastapi.apps:
+                if app.kind != "app" or not self.fastapi.has_lifespan(app):
+                    continue
+                for value in self.fastapi.lifespan_values(app.module, app.call.scope, app.lifespan):
+                    owners.setdefault((id(value[1]), value[2]), set()).add(id(app))
+            self._lifespan_owner = owners
+        return self._lifespan_owner
+
+
+# ---- helpers --------------------------------------------------------------------------------
+def is_none(ref) -> bool:
+    return isinstance(ref, Ref) and ref.kind == "const" and ref.base is None
+
+
+def not_none(bindings) -> list:
+    """Bindings other than `x = None` (the placeholder before a startup assignment)."""
+    return [b for b in bindings if not (b.kind == "assign" and is_none(b.value))]
+
+
+def _tail(ref: Ref) -> str | None:
+    if ref.kind == "sub" and isinstance(ref.base, Ref):
+        return _tail(ref.base)
+    if ref.kind == "name":
+        return ref.attrs[-1] if ref.attrs else ref.base  # type: ignore[return-value]
+    return None
+
+
+def _flatten(ref: Ref | None, contained: bool = False):
+    """The expressions a value is built from; `contained` once inside a literal or an operator."""
+    if ref is None:
+        return
+    if ref.kind in ("seq", "dict"):
+        items = ref.items[len(ref.items) // 2:] if ref.kind == "dict" else ref.items
+        for item in items:
+            yield from _flatten(item, True)
+    elif ref.kind == "binop":
+        yield from _flatten(ref.base, True)  # type: ignore[arg-type]
+        for item in ref.items:
+            yield from _flatten(item, True)
+    else:
+        yield ref, contained
