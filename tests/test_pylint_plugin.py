@@ -300,6 +300,52 @@ def test_cross_module_helper_dependency_and_fallbacks(tmp_path):
     assert all(m["obj"] == "read_price" for m in messages)
 
 
+def test_a_package_shadows_the_module_of_the_same_name(tmp_path):
+    """`shop/helpers/__init__.py` beside `shop/helpers.py`: Python (and astroid) import the
+    package, so its helpers are the ones that block; the module is never imported."""
+    _write(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/helpers.py": '''\
+            import requests
+
+
+            def fetch(url):
+                return requests.get(url).json()
+
+
+            def wait():
+                return None
+            ''',
+        "shop/helpers/__init__.py": '''\
+            import time
+
+
+            def fetch(url):
+                return url
+
+
+            def wait():
+                time.sleep(1)
+            ''',
+        "shop/main.py": '''\
+            from fastapi import FastAPI
+
+            from .helpers import fetch, wait
+
+            app = FastAPI()
+
+
+            @app.get("/")
+            async def handler():
+                wait()
+                return fetch("https://example.com")
+            ''',
+    })
+    main = str(tmp_path / "shop" / "main.py")
+    messages = run_pylint([main], [f"--load-plugins={PLUGIN}", "--disable=all", "--enable=fastapi-lifeguard"])
+    assert _codes(messages) == [(10, "blocking-call-via-helper", "LG102")]
+
+
 def test_single_file_when_imports_do_not_resolve(tmp_path):
     """Third-party and standard-library modules are never modelled: only project files."""
     _write(tmp_path, {"solo.py": '''\

@@ -172,7 +172,8 @@ def _locate_top(top: str) -> tuple[str, str | None] | None:
 
 
 def _find_in_package(package_init: str, rest: list[str]) -> str | None:
-    """`top.a.b` below a regular package `top`: `a/b.py` or `a/b/__init__.py` in its folder.
+    """`top.a.b` below a regular package `top`: `a/b/__init__.py` or else `a/b.py` in its folder
+    (a package shadows a module of the same name, for Python as for astroid).
 
     Equivalent to astroid's search inside a regular package, without its per-lookup cost
     (it re-reads every `__init__.py` on the way to detect old-style namespace packages)."""
@@ -182,7 +183,7 @@ def _find_in_package(package_init: str, rest: list[str]) -> str | None:
         if not os.path.isdir(folder):
             return None
     base = os.path.join(folder, rest[-1])
-    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+    for candidate in (os.path.join(base, "__init__.py"), base + ".py"):
         if os.path.isfile(candidate):
             return candidate
     return None

@@ -78,7 +78,9 @@ class Project:
         self.library = library or shipped()
         self.by_name: dict[str, ModuleModel] = {}
         for m in modules:
-            if m.module and m.module not in self.by_name:
+            # `x/__init__.py` beside `x.py`: Python imports the package, never the module
+            # (letta's `schemas/providers.py`, which sorts first, is dead code).
+            if m.module and (m.module not in self.by_name or m.is_package and not self.by_name[m.module].is_package):
                 self.by_name[m.module] = m
         self._context = context
         self._names: dict[tuple[ModuleModel, int, str], object] = {}
