@@ -89,6 +89,7 @@ class Project:
         self._callees: dict[ModuleModel, list[Callee | None]] = {}
         self._callee_objects: dict[tuple, Callee] = {}
         self._shapes: dict[tuple[ModuleModel, int, str, tuple[str, ...]], Callee] = {}
+        self._chains: dict[tuple[object, tuple[str, ...]], Callee] = {}
         self._results: dict[int, list] = {}
         self._self_attrs: dict[tuple[int, int, str], object] = {}
         self._subclasses: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
@@ -429,7 +430,28 @@ class Project:
         key = (m, sid, name, func.attrs)
         found = self._shapes.get(key)
         if found is None:
-            found = self._shapes[key] = self._interned(self._callee(m, call))
+            # Across modules and scopes, what follows the root's value depends on that value
+            # and the attributes only (`json.dumps` in every module that imports json).
+            # The root's value: `value_of` of the bare name, its walk done above.
+            attrs = func.attrs
+            if sid < 0:
+                value = ("ext", "builtins." + name) if name in _BUILTINS else None
+            else:
+                value = self._names.get((m, sid, name), _UNSET)
+                if value is _UNSET:
+                    self._depth += 1  # as `value_of` counts the link
+                    try:
+                        value = self._resolve_bindings(m, sid, name)
+                    finally:
+                        self._depth -= 1
+            try:
+                found = self._chains.get((value, attrs))
+            except TypeError:  # a value holding something unhashable: not shared
+                found = self._interned(self._callee_of(value, attrs))
+            else:
+                if found is None:
+                    found = self._chains[(value, attrs)] = self._interned(self._callee_of(value, attrs))
+            self._shapes[key] = found
         return found
 
     def _interned(self, callee: Callee) -> Callee:
@@ -450,7 +472,10 @@ class Project:
         func = call.func
         attrs = func.attrs
         base = Ref(func.kind, func.base, (), func.items, func.op) if attrs else func
-        value = self.value_of(m, call.scope, base)
+        return self._callee_of(self.value_of(m, call.scope, base), attrs)
+
+    def _callee_of(self, value, attrs: tuple[str, ...]) -> Callee:
+        """What is called: the value of the callee expression's root, then its attributes."""
         nested = False
         for attr in attrs[:-1]:
             if value is None:
