@@ -355,6 +355,7 @@ class FastAPIModel:
                         if value and value[0] == "scope":
                             self._loop_started.add((id(value[1]), value[2]))
             self._callers = graph
+            project.every_call_resolved()
         return self._callers
 
     def _offloaded_function(self, m: ModuleModel, call: Call, pos: int) -> tuple[int, int] | None:

@@ -33,6 +33,7 @@ _REQUEST_TYPES = frozenset({"starlette.requests.Request", "fastapi.Request", "fa
                             "starlette.websockets.WebSocket", "fastapi.WebSocket", "fastapi.websockets.WebSocket"})
 _REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws"})
 _PROCESS, _OBJECT = 2, 1
+_PASSED_KEPT = 256  # scopes whose calls `_PerRequest._passed` keeps indexed
 
 
 def check(analysis) -> Iterator[Finding]:
@@ -227,10 +228,14 @@ class _PerRequest:
 
     def _passed(self, m: ModuleModel, sid: int) -> dict[str, list[tuple[Call, list[int], list[str]]]]:
         """The calls of a scope that are handed a bare name, by name, in call order: (call,
-        argument positions, keywords)."""
+        argument positions, keywords). Kept for the scopes asked about last only (the escape
+        search asks about the names of one scope together; every scope kept took 13 MB on
+        litellm)."""
         key = (id(m), sid)
         found = self._passed_memo.get(key)
         if found is None:
+            if len(self._passed_memo) >= _PASSED_KEPT:
+                self._passed_memo.clear()
             found = self._passed_memo[key] = {}
             for cid in m.scopes[sid].calls:
                 call = m.calls[cid]
