@@ -235,8 +235,11 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
              cache: cache_mod.Cache | None, jobs: int, progress: Progress | None,
              trees: dict[str, Tree]) -> tuple[dict[str, list[Finding]], int]:
     """`check <root>`'s analysis: every module's model (cached, or built now), then the rules."""
+    from .catalogue.markers import is_hot
+    from .model.lazy import import_edges
+    from .model.records import ModuleModel
     from .model.store import ModelStore
-    from .runner import _build_all, _Source, keep
+    from .runner import _build_all, _cached_cold, _cold, _parsed_cold, _Source, keep
 
     trees = trees or {}
     sources: list[_Source] = []
@@ -244,6 +247,20 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
     todo: list[int] = []
     errors: list[Finding] = []
     store = ModelStore()
+    # The cold path of `check_paths` (runner.py, issue 12), decided from each file's bytes.
+    lazy = len(state.files) > 1
+
+    def cold(source: _Source) -> bool:
+        if not lazy:
+            return False
+        if source.data is None:
+            try:
+                with open(source.path, "rb") as handle:
+                    source.data = handle.read()
+            except OSError:
+                return False
+        return not is_hot(source.data)
+
     for n, (path, (module, is_package), key) in enumerate(zip(state.files, state.modules, keys)):
         data = overrides.get(n)
         source = _Source(path, data, module, is_package, key)
@@ -253,8 +270,19 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
             continue
         found = cache.load_model_blob(key) if cache is not None else None
         if found is not None:
-            built[n] = keep(store, found[0], blob=found[1])
+            if isinstance(found[0], ModuleModel) and cold(source):
+                built[n] = _cold(source, found[0].imports, store, blob=found[1])
+            else:
+                built[n] = keep(store, found[0], blob=found[1])
             cache.touch_model(key)  # type: ignore[union-attr]
+            continue
+        if cache is not None and cold(source):
+            handle = _cached_cold(source, store, cache)
+            if handle is not None:
+                built[n] = handle
+                continue
+        if path in trees and cold(source):  # parsed by the frontend already, and cold
+            built[n] = _parsed_cold(source, import_edges(trees[path], module, is_package), store, cache)  # type: ignore[arg-type]
             continue
         if path in trees:  # parsed by the frontend already
             value = build(trees[path], path, module, is_package)
@@ -271,7 +299,7 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
                 errors.append(Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}"))
                 continue
         todo.append(n)
-    _build_all(sources, todo, built, jobs, cache, progress, store)
+    _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy)
     from .runner import analyse_built
 
     _, findings = analyse_built([built.get(n) for n in range(len(sources))], settings, progress, errors)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from . import cache as cache_mod
+from .catalogue.markers import is_hot
 from .engine import analyse, build, decode, gc_paused, module_name, parse
 from .findings import Finding
+from .model.lazy import LazyModule, import_edges
 from .model.records import ModuleModel
 from .model.store import ModelStore, ModuleHandle
 from .noqa import suppressed
@@ -105,12 +107,69 @@ class _Source:
     error: Finding | None = None
 
 
-def _build_one(task: tuple[str, bytes, str, bool]) -> bytes:
-    """Parse and model one file (in a worker process); the result comes back pickled."""
-    path, data, module, is_package = task
+def _build_one(task: tuple[str, bytes, str, bool, bool]) -> bytes:
+    """Parse and model one file (in a worker process); the result comes back pickled.
+    A cold file (`task[4]`) is parsed only: its import edges come back, or its LG001."""
+    path, data, module, is_package, cold = task
     tree = parse(data, path)
+    if cold and not isinstance(tree, Finding):
+        return cache_mod.dumps(("cold", import_edges(tree, module, is_package)))
     model = tree if isinstance(tree, Finding) else build(tree, path, module, is_package)
     return cache_mod.dumps(model)
+
+
+def _builder(path: str, data: bytes, module: str, is_package: bool):
+    """How a cold module's model is built on demand: its source parsed again (it parsed once
+    already). A build too deep to analyse gives an empty model (a hot file would get LG001)."""
+    def build_now() -> ModuleModel:
+        tree = parse(data, path)
+        model = build(tree, path, module, is_package) if not isinstance(tree, Finding) else None
+        if not isinstance(model, ModuleModel):
+            model = build(parse("", path), path, module, is_package)  # type: ignore[arg-type]
+        return model  # type: ignore[return-value]
+    return build_now
+
+
+def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: bytes | None = None,
+          cache=None) -> LazyModule:
+    """A cold module's stand-in: built from `blob` (the model cache had it) or from its source,
+    then kept in `cache` like any model built."""
+    if blob is not None:
+        return LazyModule(source.path, source.module, source.is_package, imports, None, store, blob)
+    make = _builder(source.path, source.data, source.module, source.is_package)  # type: ignore[arg-type]
+    key = source.key
+
+    def build_now() -> ModuleModel:
+        model = make()
+        if cache is not None and key:
+            cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
+        return model
+    return LazyModule(source.path, source.module, source.is_package, imports, build_now, store)
+
+
+def _cold_key(key: str) -> str:
+    """The cache entry of a cold file's summary (its import edges), beside its model's."""
+    return key + "-cold"
+
+
+def _cached_cold(source: _Source, store: ModelStore, cache) -> LazyModule | None:
+    """A cold file's stand-in from the summary a previous run cached, without parsing it."""
+    found = cache.load_model_blob(_cold_key(source.key))
+    if found is None or not (isinstance(found[0], tuple) and found[0][:1] == ("cold",)):
+        return None
+    cache.touch_model(_cold_key(source.key))
+    return _cold(source, found[0][1], store, cache=cache)
+
+
+def _parsed_cold(source: _Source, value, store: ModelStore, cache):
+    """What a cold file's parse gives the analysis (a stand-in, or its LG001), cached."""
+    if isinstance(value, Finding):
+        if cache is not None:
+            cache.store_model_blob(source.key, cache_mod.compress(cache_mod.dumps(value)))
+        return value
+    if cache is not None:
+        cache.store_model_blob(_cold_key(source.key), cache_mod.compress(cache_mod.dumps(("cold", value))))
+    return _cold(source, value, store, cache=cache)
 
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -163,17 +222,28 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
     built: dict[int, object] = {}
     todo: list[int] = []
     store = ModelStore()
+    # Issue 12: in a project run, a module with no marker a rule starts from is not built
+    # unless name resolution reaches it (model/lazy.py); decided from its bytes alone.
+    lazy = len(sources) > 1 and not keep_models
     for n, source in enumerate(sources):
         if source.data is None:
             continue
         found = cache.load_model_blob(source.key) if cache is not None else None
         if found is not None:
-            built[n] = keep(store, found[0], blob=found[1])
+            if lazy and isinstance(found[0], ModuleModel) and not is_hot(source.data):
+                built[n] = _cold(source, found[0].imports, store, blob=found[1])
+            else:
+                built[n] = keep(store, found[0], blob=found[1])
             cache.touch_model(source.key)  # type: ignore[union-attr]
-        else:
-            todo.append(n)
+            continue
+        if lazy and cache is not None and not is_hot(source.data):
+            handle = _cached_cold(source, store, cache)
+            if handle is not None:
+                built[n] = handle
+                continue
+        todo.append(n)
     result.parsed = len(todo)
-    _build_all(sources, todo, built, jobs, cache, progress, store)
+    _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy)
 
     models, findings = analyse_built([s.error if s.data is None else built[n] for n, s in enumerate(sources)],
                                      settings, progress)
@@ -237,10 +307,13 @@ def keep(store: ModelStore, value, blob: bytes | None = None):
 
 
 def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object], jobs: int,
-               cache, progress: Progress | None, store: ModelStore) -> None:
+               cache, progress: Progress | None, store: ModelStore, lazy: bool = False) -> None:
     """Parse and model the files `todo`; `built` gets each one's handle (or LG001). A model
-    lives only while its file is built: the store keeps its compressed bytes."""
-    tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package) for n in todo]
+    lives only while its file is built: the store keeps its compressed bytes. `lazy`: a cold
+    file (no marker, catalogue/markers.py) is parsed only and kept as a `LazyModule` (its
+    import edges cached); its model is built (and cached) only if the analysis asks for it."""
+    tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package,
+              lazy and not is_hot(sources[n].data)) for n in todo]  # type: ignore[arg-type]
     total = len(tasks)
     if jobs > 1 and total >= 2 * jobs:
         from concurrent.futures import ProcessPoolExecutor
@@ -249,6 +322,12 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         chunk = max(1, min(32, total // (jobs * 8)))
         with ProcessPoolExecutor(max_workers=jobs) as pool, gc_paused():
             for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
+                if tasks[done - 1][4]:
+                    value = pickle.loads(data)
+                    built[n] = _parsed_cold(sources[n], value if isinstance(value, Finding) else value[1], store, cache)
+                    if progress:
+                        progress("parsing", done, total)
+                    continue
                 blob = cache_mod.compress(data) if cache is not None else None
                 built[n] = keep(store, pickle.loads(data), blob)
                 if blob is not None:
@@ -257,8 +336,15 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
                     progress("parsing", done, total)
         return
     for done, (n, task) in enumerate(zip(todo, tasks), 1):
-        path, data, module, is_package = task
+        path, data, module, is_package, cold = task
         tree = parse(data, path)
+        if cold:
+            built[n] = _parsed_cold(sources[n], tree if isinstance(tree, Finding) else import_edges(tree, module, is_package),
+                                    store, cache)
+            del tree
+            if progress:
+                progress("parsing", done, total)
+            continue
         value = tree if isinstance(tree, Finding) else build(tree, path, module, is_package)
         del tree
         blob = cache_mod.compress(cache_mod.dumps(value)) if cache is not None else None

@@ -186,7 +186,7 @@ class FastAPIModel:
                     callees.setdefault((id(cm), csid), []).append(callee_key)
             served = set(self.contexts)
             queue = list(served)
-            by_id = {id(mod): mod for mod in self.project.modules}
+            by_id = {id(mod): mod for mod in self.project.all_modules}
             while queue:
                 key = queue.pop()
                 nxt_keys = list(callees.get(key, ()))
@@ -225,7 +225,7 @@ class FastAPIModel:
             # gets no full dotted name; match an import against the tail of its path instead
             # (every module sharing that tail counts: the closure only ever grows).
             by_tail: dict[str, list[ModuleModel]] = {}
-            for mod in self.project.modules:
+            for mod in self.project.all_modules:  # cold ones too: their imports are edges
                 parts = os.path.splitext(os.path.normpath(mod.path))[0].split(os.sep)
                 if parts[-1] == "__init__":
                     parts.pop()
@@ -249,7 +249,9 @@ class FastAPIModel:
         """Modules this one imports by a constant name at run time (DYNAMIC_IMPORTS):
         `importlib.import_module("pkg.mod")`, `importlib.import_module(_MODULE)` with a
         module-level string constant, `import_module(".mod", package="pkg")`, `__import__("x")`."""
-        found = []
+        found: list[str] = []
+        if getattr(m, "cold", False):
+            return found  # not built: its text names no import_module/__import__ (catalogue/markers.py)
         for call in m.calls:
             func = call.func
             last = func.attrs[-1] if func.attrs else func.base

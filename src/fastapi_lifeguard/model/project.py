@@ -74,10 +74,16 @@ class Project:
 
         A module is a full model or, from a bounded store (store.py), a handle that loads
         its full model when asked for: both answer `.scopes`, `.calls`, `.path`, `.module`."""
-        self.modules = list(modules)
+        # Cold modules (model/lazy.py, issue 12) are named and imported like any other, but the
+        # whole-project passes iterate `modules`: the hot ones, and each cold one once a name
+        # resolved into it has built it (appended then, so a pass in progress sees it too).
+        self.all_modules = list(modules)
+        self.modules = [m for m in self.all_modules if not getattr(m, "cold", False)]
         self.library = library or shipped()
         self.by_name: dict[str, ModuleModel] = {}
-        for m in modules:
+        for m in self.all_modules:
+            if getattr(m, "cold", False):
+                m._on_build = self.modules.append
             # `x/__init__.py` beside `x.py`: Python imports the package, never the module
             # (letta's `schemas/providers.py`, which sorts first, is dead code).
             if m.module and (m.module not in self.by_name or m.is_package and not self.by_name[m.module].is_package):

@@ -48,7 +48,7 @@ class Ledger(Fate, Holds):
         self.release_names: frozenset[str] = lc.GENERIC_RELEASE | library.all_release
         for name, advice in (user_factories or {}).items():
             self.factories[name] = lc.user_type(name, advice)
-        self.by_id = {id(m): m for m in project.modules}
+        self.by_id = {id(m): m for m in project.all_modules}
         self._init_keys()
         self._init_discovery()
         self._init_fate()
