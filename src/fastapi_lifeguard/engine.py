@@ -20,7 +20,7 @@ from io import BytesIO
 from typing import Callable
 
 from .backport import parse_backported
-from .catalogue import lookup
+from .catalogue import Lookups
 from .catalogue.libraries import LibraryModel, shipped, wording
 from .catalogue.offload import OFFLOAD_WRAPPERS
 from .findings import Finding
@@ -42,6 +42,12 @@ class Analysis:
     blocking: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # name -> (parenthesis, noun, fix)
     offload: dict[str, int] = field(default_factory=dict)
     _ledger: Ledger | None = field(default=None, repr=False)
+    _blocking_of: Lookups | None = field(default=None, repr=False)
+    _offload_of: Lookups | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._blocking_of = Lookups(self.blocking)
+        self._offload_of = Lookups(self.offload)
 
     @classmethod
     def of(cls, modules: list[ModuleModel], settings: Settings, context=None) -> "Analysis":
@@ -51,7 +57,7 @@ class Analysis:
                    {**OFFLOAD_WRAPPERS, **settings.offload_wrappers})
 
     def blocking_entry(self, target: str | None) -> tuple[str, str, str] | None:
-        return lookup(self.blocking, target)
+        return self._blocking_of[target]  # type: ignore[index]
 
     @property
     def ledger(self) -> Ledger:
@@ -61,7 +67,7 @@ class Analysis:
         return self._ledger
 
     def offload_position(self, target: str | None) -> int | None:
-        return lookup(self.offload, target)
+        return self._offload_of[target]  # type: ignore[index]
 
 
 @lru_cache(maxsize=8)

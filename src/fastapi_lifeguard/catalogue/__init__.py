@@ -13,3 +13,20 @@ def lookup(table: dict, target: str | None):
     if hit is None and "." in target:
         hit = table.get("*." + target.rsplit(".", 1)[1])
     return hit
+
+
+class Lookups(dict):
+    """`lookup` in one table that does not change, memoised by name: `table_lookups[target]`.
+
+    The analysis asks the same few tables about the same names for every call it looks at
+    (a call's name decides whether it is a loop runner, an offloader, a blocking call...)."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: dict) -> None:
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, target: str | None):
+        hit = self[target] = lookup(self.table, target)
+        return hit

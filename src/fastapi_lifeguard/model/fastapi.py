@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..catalogue import framework as fw
-from ..catalogue import lookup
+from ..catalogue import Lookups
 from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, DYNAMIC_IMPORTS, LOOP_RUNNERS, PYTEST_MODULES
 from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project
@@ -117,6 +117,9 @@ class FastAPIModel:
         self._served: set[tuple[int, int]] | None = None
         self._server_modules: set[int] | None = None
         self._sync_wrapped: dict[tuple[int, int], bool] = {}
+        self._app_kinds: dict[str, str | None] = {}
+        self._loop_runner_pos = Lookups(LOOP_RUNNERS)
+        self._offload_pos = Lookups(OFFLOAD_WRAPPERS)
         for m in project.modules:
             self._scan(m)
         self._app_calls = {(id(a.module), a.call.id): a for a in self.apps}
@@ -328,33 +331,39 @@ class FastAPIModel:
             graph: dict[tuple[int, int], list[tuple[ModuleModel, int]]] = {}
             sites = self._call_sites
             project = self.project
+            callee_of = project.callee
+            offload_pos, runner_pos = self._offload_pos, self._loop_runner_pos
             for m in project.modules:
                 for call in m.calls:
                     if call.id < 0:
                         continue
-                    callee = project.callee(m, call)
+                    callee = callee_of(m, call)
                     if callee.module is not None:
                         key = (id(callee.module), callee.scope)
                         graph.setdefault(key, []).append((m, _function_of(m, call.scope)))
                         sites.setdefault(key, []).append((m, call))
-                    handed = self._offloaded_function(m, call)
+                    name = callee.target  # `project.call_name`, inline: this loop sees every call
+                    if name is None and call.func.attrs:
+                        name = "?." + call.func.attrs[-1]
+                    pos = offload_pos[name]
+                    handed = self._offloaded_function(m, call, pos) if pos is not None else None
                     if handed is not None:
                         # `loop.run_in_executor(None, partial(file_content, ...))`: the function runs
                         # for this caller, and what it returns (a coroutine) may be awaited here.
                         graph.setdefault(handed, []).append((m, _function_of(m, call.scope)))
-                    pos = lookup(LOOP_RUNNERS, project.call_name(m, call))
+                    pos = runner_pos[name]
                     if pos is not None and len(call.args) > pos and call.args[pos].kind == "name":
                         value = project.value_of(m, call.scope, call.args[pos])
                         if value and value[0] == "scope":
                             self._loop_started.add((id(value[1]), value[2]))
             self._callers = graph
+            project.every_call_resolved()
         return self._callers
 
-    def _offloaded_function(self, m: ModuleModel, call: Call) -> tuple[int, int] | None:
+    def _offloaded_function(self, m: ModuleModel, call: Call, pos: int) -> tuple[int, int] | None:
         """The project function a `to_thread`/`run_in_executor` call runs (through `partial`,
-        `ctx.run` and one local name each)."""
-        pos = lookup(OFFLOAD_WRAPPERS, self.project.call_name(m, call))
-        if pos is None or len(call.args) <= pos:
+        `ctx.run` and one local name each); `pos`: where the offloader takes the function."""
+        if len(call.args) <= pos:
             return None
         ref, sid = call.args[pos], call.scope
         for _ in range(6):
@@ -425,7 +434,7 @@ class FastAPIModel:
         if call.parent < 0:
             return False
         parent = m.calls[call.parent]
-        pos = lookup(LOOP_RUNNERS, self.project.call_name(m, parent))
+        pos = self._loop_runner_pos[self.project.call_name(m, parent)]
         return pos is not None and pos == call.parent_pos
 
     def _cli_entry(self, m: ModuleModel, sid: int, depth: int = 0) -> bool:
@@ -469,7 +478,7 @@ class FastAPIModel:
         for inner in (scope, *(s for s in m.scopes if s.parent == sid and s.kind == "def")):
             for cid in inner.calls:
                 call = m.calls[cid]
-                pos = lookup(LOOP_RUNNERS, self.project.call_name(m, call))
+                pos = self._loop_runner_pos[self.project.call_name(m, call)]
                 if pos is None or len(call.args) <= pos:
                     continue
                 arg = call.args[pos]
@@ -670,7 +679,18 @@ class FastAPIModel:
         """"app"/"router" for an object of those types (or a project subclass), else None."""
         if not value or value[0] != "inst":
             return None
-        t = value[1]
+        return self._app_kind_of_type(value[1])
+
+    def _app_kind_of_type(self, t: str) -> str | None:
+        """`app_kind` of an object of type `t`, memoised by the type: asked outside any name
+        resolution, it reads only memoised resolutions, so a second computation would agree."""
+        memo = self._app_kinds
+        if t in memo:
+            return memo[t]
+        found = memo[t] = self._app_kind(t)
+        return found
+
+    def _app_kind(self, t: str) -> str | None:
         names = {t}
         cls = self.project.resolve_dotted(t) if self.project.by_name else None
         if cls and cls[0] == "scope" and cls[1].scopes[cls[2]].kind == "class":
@@ -731,8 +751,8 @@ class FastAPIModel:
             elif target in fw.BACKGROUND_TASK:
                 self._background(m, call)
             else:
-                value = ("inst", project.result_type(m, call)) if project.result_type(m, call) else None
-                kind = self.app_kind(value)
+                t = project.result_type(m, call)
+                kind = self._app_kind_of_type(t) if t else None
                 if kind:
                     self._app(m, call, kind)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..catalogue import framework as fw
-from ..catalogue import lookup
+from ..catalogue import Lookups
 from ..catalogue.libraries import ASYNC_NAMESPACES, LibraryModel, shipped
 from ..catalogue.offload import OFFLOAD_WRAPPERS
 from ..catalogue.types import DIVIDABLE_TYPES
@@ -89,22 +89,42 @@ class Project:
             if m.module and (m.module not in self.by_name or m.is_package and not self.by_name[m.module].is_package):
                 self.by_name[m.module] = m
         self._context = context
-        self._names: dict[tuple[int, int, str], object] = {}
+        self._names: dict[tuple[ModuleModel, int, str], object] = {}
         # Per module, a slot per call (a dict entry per call cost ~150 bytes: litellm has
         # hundreds of thousands of calls).
-        self._callees: dict[int, list[Callee | None]] = {}
+        self._callees: dict[ModuleModel, list[Callee | None]] = {}
         self._callee_objects: dict[tuple, Callee] = {}
+        self._chains: dict[tuple[object, tuple[str, ...]], Callee] = {}
         self._results: dict[int, list] = {}
         self._self_attrs: dict[tuple[int, int, str], object] = {}
         self._subclasses: dict[tuple[int, int], list[tuple[ModuleModel, int]]] | None = None
         self._busy: set = set()
         self._depth = 0
+        # Pure functions of a dotted name, asked for again and again (every call resolves its
+        # callee's module and applies the aliases): memoised by the name.
+        self._canonical: dict[str, str] = {}
+        self._found_modules: dict[str, tuple[ModuleModel, tuple[str, ...]] | None] = {}
+        self._offload_pos = Lookups(OFFLOAD_WRAPPERS)
 
     def canonical(self, dotted: str) -> str:
-        return canonical(dotted, self.library)
+        hit = self._canonical.get(dotted)
+        if hit is None:
+            hit = self._canonical[dotted] = canonical(dotted, self.library)
+        return hit
 
     # ---- modules -----------------------------------------------------------------
-    def find_module(self, dotted: str) -> tuple[ModuleModel, list[str]] | None:
+    def find_module(self, dotted: str) -> tuple[ModuleModel, tuple[str, ...]] | None:
+        """The project module a dotted name is in, and the rest of the name (memoised; a name
+        found in no module only without `context`, which may learn of more modules later)."""
+        memo = self._found_modules
+        found = memo.get(dotted, _UNSET)
+        if found is _UNSET:
+            found = self._find_module(dotted)
+            if found is not None or self._context is None:
+                memo[dotted] = found
+        return found  # type: ignore[return-value]
+
+    def _find_module(self, dotted: str) -> tuple[ModuleModel, tuple[str, ...]] | None:
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
             name = ".".join(parts[:cut])
@@ -114,7 +134,7 @@ class Project:
                 if m is not None:
                     self.by_name[name] = m
             if m is not None:
-                return m, parts[cut:]
+                return m, tuple(parts[cut:])
         return None
 
     def qualname(self, m: ModuleModel, sid: int) -> str:
@@ -123,20 +143,23 @@ class Project:
 
     # ---- names -------------------------------------------------------------------
     def resolve_name(self, m: ModuleModel, sid: int, name: str):
+        scopes = m.scopes
         start = sid
         while sid >= 0:
-            scope = m.scopes[sid]
-            if (scope.kind != "class" or sid == start) and name in scope.bindings:
-                return self._resolve_bindings(m, sid, name)
+            scope = scopes[sid]
+            if name in scope.bindings and (sid == start or scope.kind != "class"):
+                found = self._names.get((m, sid, name), _UNSET)  # `_resolve_bindings`' memo, inline
+                return self._resolve_bindings(m, sid, name) if found is _UNSET else found
             sid = scope.parent
         if name in _BUILTINS:
             return ("ext", "builtins." + name)
         return None
 
     def _resolve_bindings(self, m: ModuleModel, sid: int, name: str):
-        key = (id(m), sid, name)
-        if key in self._names:
-            return self._names[key]
+        key = (m, sid, name)
+        found = self._names.get(key, _UNSET)
+        if found is not _UNSET:
+            return found
         if key in self._busy or len(self._busy) > 200:
             return None
         self._busy.add(key)
@@ -376,15 +399,66 @@ class Project:
 
     # ---- calls -------------------------------------------------------------------
     def callee(self, m: ModuleModel, call: Call) -> Callee:
-        if call.id < 0:
+        # The hottest question of the analysis (every pass asks it of every call): the module
+        # itself keys its table (models and handles hash by identity).
+        cid = call.id
+        if cid < 0:
             return _NO_CALLEE
-        table = self._callees.get(id(m))
+        table = self._callees.get(m)
         if table is None:
-            table = self._callees[id(m)] = [None] * len(m.calls)
-        found = table[call.id]
+            table = self._callees[m] = [None] * len(m.calls)
+        found = table[cid]
         if found is None:
-            found = table[call.id] = self._interned(self._callee(m, call))
+            found = table[cid] = self._callee_by_shape(m, call)
         return found
+
+    def _callee_by_shape(self, m: ModuleModel, call: Call) -> Callee:
+        """`_callee`, shared by the calls of a dotted name whose root has one value (`json.dumps`
+        in every module that imports json, `self.log.info` in every method of a class): what
+        follows the root depends on its value and the attributes only. On litellm 120k calls
+        asked from outside a resolution make 42k such chains.
+
+        Shared only when asked outside any name resolution (no binding busy, no chain being
+        followed): a callee worked out in the middle of a cycle may have been cut short by
+        it, and is kept for its own call only, as before. From outside, the callee reads only
+        memoised resolutions (names, attributes), so every call of the shape would get what
+        the first got."""
+        func = call.func
+        if func.kind != "name" or self._busy or self._depth:
+            return self._interned(self._callee(m, call))
+        # The root's value: `value_of` of the bare name (resolve_name's walk, then the memo).
+        name = func.base
+        scopes = m.scopes
+        sid = start = call.scope
+        while sid >= 0:
+            scope = scopes[sid]
+            if name in scope.bindings and (sid == start or scope.kind != "class"):
+                break
+            sid = scope.parent
+        if sid < 0:
+            value = ("ext", "builtins." + name) if name in _BUILTINS else None
+        else:
+            value = self._names.get((m, sid, name), _UNSET)
+            if value is _UNSET:
+                self._depth += 1  # as `value_of` counts the link
+                try:
+                    value = self._resolve_bindings(m, sid, name)
+                finally:
+                    self._depth -= 1
+        attrs = func.attrs
+        try:
+            found = self._chains.get((value, attrs))
+        except TypeError:  # a value holding something unhashable: not shared
+            return self._interned(self._callee_of(value, attrs))
+        if found is None:
+            found = self._chains[(value, attrs)] = self._interned(self._callee_of(value, attrs))
+        return found
+
+    def every_call_resolved(self) -> None:
+        """Told once the callee of every call has its own slot (`callee`): the chains shared
+        between calls (`_callee_by_shape`) could only save work on a call never asked about;
+        they start again empty."""
+        self._chains = {}
 
     def _interned(self, callee: Callee) -> Callee:
         """One object for equal callees (most calls name a few library functions)."""
@@ -404,7 +478,10 @@ class Project:
         func = call.func
         attrs = func.attrs
         base = Ref(func.kind, func.base, (), func.items, func.op) if attrs else func
-        value = self.value_of(m, call.scope, base)
+        return self._callee_of(self.value_of(m, call.scope, base), attrs)
+
+    def _callee_of(self, value, attrs: tuple[str, ...]) -> Callee:
+        """What is called: the value of the callee expression's root, then its attributes."""
         nested = False
         for attr in attrs[:-1]:
             if value is None:
@@ -475,7 +552,7 @@ class Project:
         hit = self.library.call_results.get(target)
         if hit:
             return hit
-        pos = lookup(OFFLOAD_WRAPPERS, target)
+        pos = self._offload_pos[target]
         if pos is not None and target != "asgiref.sync.sync_to_async" and len(call.args) > pos:
             # `await asyncio.to_thread(resolve_provider, ...)` gives what `resolve_provider` returns.
             value = self.value_of(m, call.scope, call.args[pos])

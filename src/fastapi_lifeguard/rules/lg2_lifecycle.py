@@ -394,8 +394,12 @@ def _mounts(analysis) -> Iterator[Finding]:
     blind: set[int] = set()  # modules with such a runner whose app is unknown (a loop over routes)
     for m in project.modules:
         for call in m.calls:
-            if call.id < 0 or call.func.kind != "name":
+            func = call.func
+            if call.id < 0 or func.kind != "name":
                 continue
+            last = func.attrs[-1] if func.attrs else None
+            if last != "lifespan_context" and last != "mount" and func.base != "getattr":
+                continue  # neither a runner (`_lifespan_runner`) nor a mount: most calls
             runner = _lifespan_runner(call)
             if runner is not None:
                 app = fastapi.app_of(m, call.scope, runner)

@@ -170,15 +170,55 @@ class Keys:
 
     # ---- the use index ----------------------------------------------------------------
     def _index(self) -> None:
+        """Every use of every scope, by scope and by the tail of its name (`app.state.redis`:
+        `redis`; a local alias `c = app.state.redis` is indexed under `c` and `redis`).
+
+        The index walks every record of the project, so it is written for speed: a scope's uses
+        are collected in a list and indexed by tail once it is done (the same order as adding
+        each one), and only a bare name can take another tail through its aliases: `x.a.b` ends
+        in `b` and `x[...]` in the tail of `x` whatever `x` stands for (`resolved` replaces
+        the root of a name and leaves an item as it is)."""
         self.by_tail: dict[str, list[Use]] = {}
         self.by_scope: dict[tuple[int, int], list[Use]] = {}
         self.wild_releases: list[Use] = []  # releases on a receiver we cannot name
         self.cancel_all: list[Use] = []  # `for t in asyncio.all_tasks(): t.cancel()`
+        by_tail = self.by_tail
+        aliases = self._aliases
         for m in self.project.modules:
             for scope in m.scopes:
-                self._index_scope(m, scope)
+                uses = self._scope_uses(m, scope)
+                if not uses:
+                    continue
+                self.by_scope[(id(m), scope.id)] = uses
+                for use in uses:
+                    ref = use.ref
+                    if ref.kind == "name":
+                        if ref.attrs:
+                            t = ref.attrs[-1]
+                        else:
+                            t = ref.base
+                            alias = aliases.get((id(m), use.sid, t), _UNSET)
+                            if alias is _UNSET:
+                                alias = self.alias(m, use.sid, t)  # type: ignore[arg-type]
+                            other = _tail(self.resolved(m, use.sid, ref)[0]) if alias is not None else None
+                            if other is not None and other != t:
+                                found = by_tail.get(other)
+                                if found is None:
+                                    by_tail[other] = [use]
+                                else:
+                                    found.append(use)
+                    else:
+                        t = _tail(ref)
+                        if t is None:
+                            continue
+                    found = by_tail.get(t)  # type: ignore[arg-type]
+                    if found is None:
+                        by_tail[t] = [use]  # type: ignore[index]
+                    else:
+                        found.append(use)
 
     def _add(self, use: Use) -> None:
+        """Index one more use (the index itself adds a scope's uses at once: `_index`)."""
         self.by_scope.setdefault((id(use.m), use.sid), []).append(use)
         tails = set()
         for ref in (use.ref, self.resolved(use.m, use.sid, use.ref)[0]):
@@ -188,20 +228,26 @@ class Keys:
         for t in tails:
             self.by_tail.setdefault(t, []).append(use)
 
-    def _index_scope(self, m: ModuleModel, scope: Scope) -> None:
+    def _scope_uses(self, m: ModuleModel, scope: Scope) -> list[Use]:
+        """The uses of one scope, in order (every one a name or an item: `ref.kind` is "name"
+        or "sub")."""
         sid = scope.id
+        uses: list[Use] = []
+        add = uses.append
+        release_names = self.release_names
+        calls = m.calls
         for cid in scope.calls:
-            call = m.calls[cid]
+            call = calls[cid]
             if call.id < 0:
                 continue
             func = call.func
-            if func.attrs and func.attrs[-1] in self.release_names and func.kind in ("name", "sub", "call"):
+            if func.attrs and func.attrs[-1] in release_names and func.kind in ("name", "sub", "call"):
                 receiver = strip(func)
                 if receiver.kind == "call":
                     named = self.getattr_names(m, sid, receiver)
                     if named:
                         for ref in named:
-                            self._add(Use("release", m, sid, ref, call, func.attrs[-1]))
+                            add(Use("release", m, sid, ref, call, func.attrs[-1]))
                         continue
                     receiver = self.getattr_ref(m, receiver)
                     if receiver.kind == "call":
@@ -209,65 +255,91 @@ class Keys:
                 if receiver.kind == "dynamic":
                     self.wild_releases.append(Use("release", m, sid, receiver, call, func.attrs[-1]))
                 elif receiver.kind in ("name", "sub"):
-                    self._add(Use("release", m, sid, receiver, call, func.attrs[-1]))
-                    self._loop_release(m, sid, receiver, call, func.attrs[-1])
-            for pos, arg in [*enumerate(call.args), *call.kwargs.items()]:
-                for ref, _contained in _flatten(arg):
-                    if ref.kind == "name" and ref.attrs and ref.attrs[-1] in self.release_names:
-                        self._add(Use("release-ref", m, sid, strip(ref), call, ref.attrs[-1]))
-                    elif ref.kind in ("name", "sub"):
-                        self._add(Use("arg", m, sid, ref, call, pos))
+                    add(Use("release", m, sid, receiver, call, func.attrs[-1]))
+                    looped = self._loop_release(m, sid, receiver, call, func.attrs[-1])
+                    if looped is not None:
+                        add(looped)
+            if call.args:
+                for pos, arg in enumerate(call.args):
+                    kind = arg.kind  # `_arg_uses`, the common cases inline
+                    if kind == "sub" or (kind == "name" and not (arg.attrs and arg.attrs[-1] in release_names)):
+                        add(Use("arg", m, sid, arg, call, pos))
+                    elif kind == "name" or kind in _BUILT:
+                        self._arg_uses(m, sid, call, pos, arg, add)
+            if call.kwargs:
+                for pos, arg in call.kwargs.items():
+                    self._arg_uses(m, sid, call, pos, arg, add)
         for target, value, _line in scope.attr_stores:
             for ref, contained in _flatten(value):
                 if ref.kind in ("name", "sub"):
-                    self._add(Use("store", m, sid, ref, None, (target, contained)))
-        for name, bindings in scope.bindings.items():
-            for b in bindings:
-                if b.kind in ("assign", "with") and isinstance(b.value, Ref):
-                    for ref, contained in _flatten(b.value):
-                        if ref.kind in ("name", "sub"):
-                            self._add(Use("bind", m, sid, ref, None, (name, contained)))
-        for name, bindings in scope.bindings.items():
-            for b in bindings:
-                if b.kind == "loop" and isinstance(b.value, Ref):
-                    for ref, _contained in _flatten(b.value):
-                        if ref.kind in ("name", "sub"):
-                            # `for task in (self._a, self._b)` / `for pool in pools`: the loop
-                            # variable holds each one in turn.
-                            self._add(Use("bind", m, sid, ref, None, (name, False)))
+                    add(Use("store", m, sid, ref, None, (target, contained)))
+        bindings_of = scope.bindings
+        if bindings_of:
+            for name, bindings in bindings_of.items():
+                for b in bindings:
+                    if b.kind in ("assign", "with") and isinstance(b.value, Ref):
+                        for ref, contained in _flatten(b.value):
+                            if ref.kind in ("name", "sub"):
+                                add(Use("bind", m, sid, ref, None, (name, contained)))
+            for name, bindings in bindings_of.items():
+                for b in bindings:
+                    if b.kind == "loop" and isinstance(b.value, Ref):
+                        for ref, _contained in _flatten(b.value):
+                            if ref.kind in ("name", "sub"):
+                                # `for task in (self._a, self._b)` / `for pool in pools`: the loop
+                                # variable holds each one in turn.
+                                add(Use("bind", m, sid, ref, None, (name, False)))
         for ref, _is_async in scope.withs:
             if ref.kind in ("name", "sub"):
-                self._add(Use("with", m, sid, ref))
+                add(Use("with", m, sid, ref))
         for ref in scope.awaits:
             if ref.kind in ("name", "sub"):
-                self._add(Use("await", m, sid, ref))
+                add(Use("await", m, sid, ref))
         for y in scope.yields:
             if y.value is not None:
                 for ref, contained in _flatten(y.value):
                     if ref.kind in ("name", "sub"):
-                        self._add(Use("yield", m, sid, ref, None, contained))
+                        add(Use("yield", m, sid, ref, None, contained))
         for ref in scope.returns:
             for ref2, _contained in _flatten(ref):
                 if ref2.kind in ("name", "sub"):
-                    self._add(Use("return", m, sid, ref2))
+                    add(Use("return", m, sid, ref2))
+        return uses
 
-    def _loop_release(self, m: ModuleModel, sid: int, receiver: Ref, call: Call, method: str) -> None:
-        """`for pool in pools.values(): await pool.close()` releases what `pools` holds."""
+    def _arg_uses(self, m: ModuleModel, sid: int, call: Call, pos, arg: Ref, add) -> None:
+        """The uses an argument makes: a release method handed over (`release-ref`), or a
+        name or item passed (`arg`), also inside literals and operators."""
+        kind = arg.kind
+        if kind in _BUILT:
+            for ref, _contained in _flatten(arg):
+                self._arg_uses(m, sid, call, pos, ref, add)
+        elif kind == "name":
+            if arg.attrs and arg.attrs[-1] in self.release_names:
+                add(Use("release-ref", m, sid, strip(arg), call, arg.attrs[-1]))
+            else:
+                add(Use("arg", m, sid, arg, call, pos))
+        elif kind == "sub":
+            add(Use("arg", m, sid, arg, call, pos))
+
+    def _loop_release(self, m: ModuleModel, sid: int, receiver: Ref, call: Call, method: str) -> Use | None:
+        """`for pool in pools.values(): await pool.close()` releases what `pools` holds: the
+        `loop-release` use to index (a loop over `asyncio.all_tasks()` goes to `cancel_all`)."""
         if receiver.kind != "name" or receiver.attrs:
-            return
+            return None
         bsid = self.binding_scope(m, sid, receiver.base)
         if bsid is None:
-            return
+            return None
         for b in m.scopes[bsid].bindings.get(receiver.base, ()):
             if b.kind == "loop" and isinstance(b.value, Ref):
                 if method == "cancel" and b.value.kind == "call" and m.calls[b.value.base].id >= 0 \
                         and self.project.callee(m, m.calls[b.value.base]).target == "asyncio.all_tasks":
                     self.cancel_all.append(Use("release", m, sid, receiver, call, method))
-                    return
+                    return None
                 registry = self.registry_of(m, b.value)
                 if registry is not None:
-                    self._add(Use("loop-release", m, sid, registry, call, method))
-                return
+                    return Use("loop-release", m, sid, registry, call, method)
+                return None
+        return None
 
     def registry_of(self, m: ModuleModel, ref: Ref, depth: int = 0) -> Ref | None:
         """The collection a loop walks: `pools`, `pools.values()`, `list(pools.items())`."""
@@ -408,6 +480,10 @@ def is_none(ref) -> bool:
 def not_none(bindings) -> list:
     """Bindings other than `x = None` (the placeholder before a startup assignment)."""
     return [b for b in bindings if not (b.kind == "assign" and is_none(b.value))]
+
+
+_UNSET = object()
+_BUILT = frozenset({"seq", "dict", "binop"})  # what `_flatten` looks inside
 
 
 def _tail(ref: Ref) -> str | None:
