@@ -333,6 +333,7 @@ class FastAPIModel:
             project = self.project
             callee_of = project.callee
             offload_pos, runner_pos = self._offload_pos, self._loop_runner_pos
+            self._build_cold_callers()
             for m in project.modules:
                 for call in m.calls:
                     if call.id < 0:
@@ -359,6 +360,31 @@ class FastAPIModel:
             self._callers = graph
             project.every_call_resolved()
         return self._callers
+
+    def _build_cold_callers(self) -> None:
+        """Build, before the call graph, the cold modules that import a project coroutine (or
+        a class with one) by name: `from app.main import export_data` in a module with no
+        loop runner may call it unawaited, a sync wrapper `_only_sync_wrapped` must see.
+        Cold modules define no coroutine, so the names come from the modules built now."""
+        project = self.project
+        cold = [m for m in getattr(project, "all_modules", ()) if getattr(m, "cold", False)]
+        if not cold:
+            return
+        names: set[str] = set()
+        for m in list(project.modules):
+            if not m.module:
+                continue
+            scopes = m.scopes
+            for scope in scopes:
+                if scope.is_async and scope.kind == "def":
+                    top = scope
+                    while top.parent > 0:
+                        top = scopes[top.parent]
+                    if top.parent == 0:
+                        names.add(f"{m.module}.{top.name}")
+        for m in cold:
+            if m.cold and any(edge in names for edge in m.imports):
+                m.full()  # the project is told, and iterates it from now on
 
     def _offloaded_function(self, m: ModuleModel, call: Call, pos: int) -> tuple[int, int] | None:
         """The project function a `to_thread`/`run_in_executor` call runs (through `partial`,
