@@ -235,11 +235,9 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
              cache: cache_mod.Cache | None, jobs: int, progress: Progress | None,
              trees: dict[str, Tree]) -> tuple[dict[str, list[Finding]], int]:
     """`check <root>`'s analysis: every module's model (cached, or built now), then the rules."""
-    from .catalogue.markers import is_hot
     from .model.lazy import import_edges
-    from .model.records import ModuleModel
     from .model.store import ModelStore
-    from .runner import _build_all, _cached_cold, _cold, _parsed_cold, _Source, keep
+    from .runner import _build_all, _from_cache, _is_cold, _parsed_cold, _Source, keep
 
     trees = trees or {}
     sources: list[_Source] = []
@@ -251,15 +249,13 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
     lazy = len(state.files) > 1
 
     def cold(source: _Source) -> bool:
-        if not lazy:
-            return False
-        if source.data is None:
+        if lazy and source.data is None:  # a cached file is read only to decide
             try:
                 with open(source.path, "rb") as handle:
                     source.data = handle.read()
             except OSError:
                 return False
-        return not is_hot(source.data)
+        return _is_cold(source, lazy)
 
     for n, (path, (module, is_package), key) in enumerate(zip(state.files, state.modules, keys)):
         data = overrides.get(n)
@@ -268,19 +264,10 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
         if key.startswith("unreadable:"):
             errors.append(Finding(path, 1, 0, "LG001", "cannot read: file vanished or unreadable"))
             continue
-        found = cache.load_model_blob(key) if cache is not None else None
-        if found is not None:
-            if isinstance(found[0], ModuleModel) and cold(source):
-                built[n] = _cold(source, found[0].imports, store, blob=found[1])
-            else:
-                built[n] = keep(store, found[0], blob=found[1])
-            cache.touch_model(key)  # type: ignore[union-attr]
+        cached = _from_cache(source, store, cache, cold)
+        if cached is not None:
+            built[n] = cached
             continue
-        if cache is not None and cold(source):
-            handle = _cached_cold(source, store, cache)
-            if handle is not None:
-                built[n] = handle
-                continue
         if path in trees and cold(source):  # parsed by the frontend already, and cold
             built[n] = _parsed_cold(source, import_edges(trees[path], module, is_package), store, cache)  # type: ignore[arg-type]
             continue

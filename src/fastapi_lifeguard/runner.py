@@ -105,6 +105,15 @@ class _Source:
     is_package: bool = False
     key: str = ""  # model cache key
     error: Finding | None = None
+    cold: bool | None = None  # no marker a rule starts from (`_is_cold`), decided once
+
+
+def _is_cold(source: _Source, lazy: bool) -> bool:
+    """Is `source` a cold file of a lazy project run (catalogue/markers.py)? Decided once per
+    file, from its bytes alone: the same cold, from the cache and in every worker."""
+    if source.cold is None:
+        source.cold = lazy and source.data is not None and not is_hot(source.data)
+    return source.cold
 
 
 def _build_one(task: tuple[str, bytes, str, bool, bool]) -> bytes:
@@ -159,6 +168,20 @@ def _cached_cold(source: _Source, store: ModelStore, cache) -> LazyModule | None
         return None
     cache.touch_model(_cold_key(source.key))
     return _cold(source, found[0][1], store, cache=cache)
+
+
+def _from_cache(source: _Source, store: ModelStore, cache, cold: Callable[[_Source], bool]):
+    """What the model cache holds for `source`: its model (a stand-in when `cold(source)`), or
+    a cold file's cached summary; None when the file must be parsed."""
+    if cache is None:
+        return None
+    found = cache.load_model_blob(source.key)
+    if found is not None:
+        cache.touch_model(source.key)
+        if isinstance(found[0], ModuleModel) and cold(source):
+            return _cold(source, found[0].imports, store, blob=found[1])
+        return keep(store, found[0], blob=found[1])
+    return _cached_cold(source, store, cache) if cold(source) else None
 
 
 def _parsed_cold(source: _Source, value, store: ModelStore, cache):
@@ -228,20 +251,11 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
     for n, source in enumerate(sources):
         if source.data is None:
             continue
-        found = cache.load_model_blob(source.key) if cache is not None else None
-        if found is not None:
-            if lazy and isinstance(found[0], ModuleModel) and not is_hot(source.data):
-                built[n] = _cold(source, found[0].imports, store, blob=found[1])
-            else:
-                built[n] = keep(store, found[0], blob=found[1])
-            cache.touch_model(source.key)  # type: ignore[union-attr]
-            continue
-        if lazy and cache is not None and not is_hot(source.data):
-            handle = _cached_cold(source, store, cache)
-            if handle is not None:
-                built[n] = handle
-                continue
-        todo.append(n)
+        cached = _from_cache(source, store, cache, lambda s: _is_cold(s, lazy))
+        if cached is not None:
+            built[n] = cached
+        else:
+            todo.append(n)
     result.parsed = len(todo)
     _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy)
 
@@ -313,7 +327,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
     file (no marker, catalogue/markers.py) is parsed only and kept as a `LazyModule` (its
     import edges cached); its model is built (and cached) only if the analysis asks for it."""
     tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package,
-              lazy and not is_hot(sources[n].data)) for n in todo]  # type: ignore[arg-type]
+              _is_cold(sources[n], lazy)) for n in todo]
     total = len(tasks)
     if jobs > 1 and total >= 2 * jobs:
         from concurrent.futures import ProcessPoolExecutor
