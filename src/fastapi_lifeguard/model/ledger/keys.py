@@ -4,8 +4,9 @@ Owns:
 - `Key`, the name a value is kept under (a local of one scope, `app.state.x` of one app or of
   any app, another attribute name, a global), and `key_of_target`, which turns a store target
   into one;
-- `Use` and the use index, built once per project (`by_tail`, `by_scope`, `wild_releases`,
-  `cancel_all`): releases, arguments, stores, bindings, `with`, `await`, `yield`, `return`;
+- `Use` and the use index, built once per project (which scopes use each tail, `wild_releases`,
+  `cancel_all`; a scope's uses are made when a key asks, `uses_at`, `uses_with_tail`):
+  releases, arguments, stores, bindings, `with`, `await`, `yield`, `return`;
 - matching a use to a key (`denotes`, `uses_of`) through local aliases and `getattr`, and which
   app an `x.state.name` belongs to (`state_app`);
 - the ref helpers the other parts share (`parts`, `text`, `strip`, `is_none`, `not_none`).
@@ -15,6 +16,8 @@ It asks nothing of the other parts of the ledger; discovery, fate and holds buil
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ..fastapi import FastAPIModel
@@ -66,7 +69,7 @@ class Keys:
 
     def _init_keys(self) -> None:
         self._children: dict[int, dict[int, list[int]]] = {}
-        self._aliases: dict[tuple[int, int, str], tuple[Ref, int] | None] = {}
+        self._aliases: dict[tuple[int, int, str], tuple[Ref, int]] = {}  # found aliases, by binding scope
         self._lifespan_owner: dict[tuple[int, int], set[int]] | None = None
 
     # ---- scopes ---------------------------------------------------------------------
@@ -93,20 +96,25 @@ class Keys:
         return m.binding_scope(sid, name)
 
     def alias(self, m: ModuleModel, sid: int, name: str) -> tuple[Ref, int] | None:
-        """`c = app.state.client` / `c = getattr(app.state, "client")`: the expression `c` stands for."""
-        key = (id(m), sid, name)
-        if key in self._aliases:
-            return self._aliases[key]
-        self._aliases[key] = None
-        result = None
+        """`c = app.state.client` / `c = getattr(app.state, "client")`: the expression `c` stands for.
+
+        Worked out from the name's one binding each time (a few lookups); only the aliases
+        found are kept, by binding scope: a cache of every name asked about (litellm: 154,135,
+        2,731 of them aliases) cost ~20 MB."""
         bsid = self.binding_scope(m, sid, name)
-        if bsid is not None and bsid > 0:
-            bindings = not_none(m.scopes[bsid].bindings[name])
-            if len(bindings) == 1 and bindings[0].kind == "assign" and isinstance(bindings[0].value, Ref):
-                value = self.getattr_ref(m, bindings[0].value)
-                if value.kind == "name":
-                    result = (value, bsid)
-        self._aliases[key] = result
+        if bsid is None or bsid == 0:
+            return None
+        key = (id(m), bsid, name)
+        result = self._aliases.get(key, _UNSET)
+        if result is not _UNSET:
+            return result  # type: ignore[return-value]
+        bindings = not_none(m.scopes[bsid].bindings[name])
+        if len(bindings) != 1 or bindings[0].kind != "assign" or not isinstance(bindings[0].value, Ref):
+            return None
+        value = self.getattr_ref(m, bindings[0].value)
+        if value.kind != "name":
+            return None
+        result = self._aliases[key] = (value, bsid)
         return result
 
     def getattr_ref(self, m: ModuleModel, ref: Ref) -> Ref:
@@ -170,63 +178,85 @@ class Keys:
 
     # ---- the use index ----------------------------------------------------------------
     def _index(self) -> None:
-        """Every use of every scope, by scope and by the tail of its name (`app.state.redis`:
-        `redis`; a local alias `c = app.state.redis` is indexed under `c` and `redis`).
+        """Which scopes use a name ending in each tail (`app.state.redis`: `redis`; a local
+        alias `c = app.state.redis` is indexed under `c` and `redis`), and the releases no
+        key can name (`wild_releases`, `cancel_all`), in one walk of every scope.
 
-        The index walks every record of the project, so it is written for speed: a scope's uses
-        are collected in a list and indexed by tail once it is done (the same order as adding
-        each one), and only a bare name can take another tail through its aliases: `x.a.b` ends
-        in `b` and `x[...]` in the tail of `x` whatever `x` stands for (`resolved` replaces
-        the root of a name and leaves an item as it is)."""
-        self.by_tail: dict[str, list[Use]] = {}
-        self.by_scope: dict[tuple[int, int], list[Use]] = {}
+        The uses themselves are not kept: a project makes hundreds of thousands (litellm:
+        281,554) and the ledger asks about a handful of keys (litellm: 12). A scope's uses are
+        made again, once, when a key asks about it (`uses_at`); the order they come out in is
+        the walk's: scope by scope, in module order, each scope's in order.
+
+        Only a bare name can take another tail through its aliases: `x.a.b` ends in `b` and
+        `x[...]` in the tail of `x` whatever `x` stands for (`resolved` replaces the root of a
+        name and leaves an item as it is)."""
         self.wild_releases: list[Use] = []  # releases on a receiver we cannot name
         self.cancel_all: list[Use] = []  # `for t in asyncio.all_tasks(): t.cancel()`
-        by_tail = self.by_tail
-        aliases = self._aliases
+        # A scope's number: its module's first number (in `_index_first`) plus its id.
+        self._index_modules: list[ModuleModel] = []
+        self._index_first: list[int] = []
+        self._first_of: dict[int, int] = {}  # id(module) -> its first number
+        self._scopes_of_tail: dict[str, array] = {}
+        self._uses: dict[int, list[Use]] = {}  # scope number -> its uses, made when asked
+        self._walking = True
+        scopes_of_tail = self._scopes_of_tail
+        first = 0
         for m in self.project.modules:
+            self._index_modules.append(m)
+            self._index_first.append(first)
+            self._first_of[id(m)] = first
             for scope in m.scopes:
                 uses = self._scope_uses(m, scope)
                 if not uses:
                     continue
-                self.by_scope[(id(m), scope.id)] = uses
+                number = first + scope.id
                 for use in uses:
-                    ref = use.ref
-                    if ref.kind == "name":
-                        if ref.attrs:
-                            t = ref.attrs[-1]
-                        else:
-                            t = ref.base
-                            alias = aliases.get((id(m), use.sid, t), _UNSET)
-                            if alias is _UNSET:
-                                alias = self.alias(m, use.sid, t)  # type: ignore[arg-type]
-                            other = _tail(self.resolved(m, use.sid, ref)[0]) if alias is not None else None
-                            if other is not None and other != t:
-                                found = by_tail.get(other)
-                                if found is None:
-                                    by_tail[other] = [use]
-                                else:
-                                    found.append(use)
-                    else:
-                        t = _tail(ref)
-                        if t is None:
-                            continue
-                    found = by_tail.get(t)  # type: ignore[arg-type]
-                    if found is None:
-                        by_tail[t] = [use]  # type: ignore[index]
-                    else:
-                        found.append(use)
+                    for t in self._tails(use):
+                        found = scopes_of_tail.get(t)
+                        if found is None:
+                            scopes_of_tail[t] = array("I", (number,))
+                        elif found[-1] != number:
+                            found.append(number)
+            first += len(m.scopes)
+        self._walking = False
 
-    def _add(self, use: Use) -> None:
-        """Index one more use (the index itself adds a scope's uses at once: `_index`)."""
-        self.by_scope.setdefault((id(use.m), use.sid), []).append(use)
-        tails = set()
-        for ref in (use.ref, self.resolved(use.m, use.sid, use.ref)[0]):
+    def _tails(self, use: Use) -> tuple[str, ...]:
+        """The tails a use is indexed under: what its name ends in, and for a bare name with a
+        local alias, also what the alias's value ends in."""
+        ref = use.ref
+        if ref.kind != "name":
             t = _tail(ref)
-            if t is not None:
-                tails.add(t)
-        for t in tails:
-            self.by_tail.setdefault(t, []).append(use)
+            return () if t is None else (t,)
+        if ref.attrs:
+            return (ref.attrs[-1],)
+        t = ref.base
+        other = _tail(self.resolved(use.m, use.sid, ref)[0]) if self.alias(use.m, use.sid, t) is not None else None
+        return (t, other) if other is not None and other != t else (t,)
+
+    def uses_at(self, m: ModuleModel, sid: int) -> list[Use]:
+        """The uses of one scope, in order; made once, so every key asking gets the same
+        records. None for a module built after the index (as if it had no uses)."""
+        first = self._first_of.get(id(m))
+        return [] if first is None else self._uses_of_number(first + sid, m, sid)
+
+    def _uses_of_number(self, number: int, m: ModuleModel, sid: int) -> list[Use]:
+        uses = self._uses.get(number)
+        if uses is None:
+            uses = self._uses[number] = self._scope_uses(m, m.scopes[sid])
+        return uses
+
+    def uses_with_tail(self, tail: str):
+        """Every use indexed under `tail`, in index order."""
+        numbers = self._scopes_of_tail.get(tail)
+        if not numbers:
+            return
+        modules, firsts = self._index_modules, self._index_first
+        for number in numbers:
+            at = bisect_right(firsts, number) - 1
+            m = modules[at]
+            for use in self._uses_of_number(number, m, number - firsts[at]):
+                if tail in self._tails(use):
+                    yield use
 
     def _scope_uses(self, m: ModuleModel, scope: Scope) -> list[Use]:
         """The uses of one scope, in order (every one a name or an item: `ref.kind` is "name"
@@ -253,7 +283,8 @@ class Keys:
                     if receiver.kind == "call":
                         receiver = self.getter_result(m, receiver)
                 if receiver.kind == "dynamic":
-                    self.wild_releases.append(Use("release", m, sid, receiver, call, func.attrs[-1]))
+                    if self._walking:
+                        self.wild_releases.append(Use("release", m, sid, receiver, call, func.attrs[-1]))
                 elif receiver.kind in ("name", "sub"):
                     add(Use("release", m, sid, receiver, call, func.attrs[-1]))
                     looped = self._loop_release(m, sid, receiver, call, func.attrs[-1])
@@ -333,7 +364,8 @@ class Keys:
             if b.kind == "loop" and isinstance(b.value, Ref):
                 if method == "cancel" and b.value.kind == "call" and m.calls[b.value.base].id >= 0 \
                         and self.project.callee(m, m.calls[b.value.base]).target == "asyncio.all_tasks":
-                    self.cancel_all.append(Use("release", m, sid, receiver, call, method))
+                    if self._walking:
+                        self.cancel_all.append(Use("release", m, sid, receiver, call, method))
                     return None
                 registry = self.registry_of(m, b.value)
                 if registry is not None:
@@ -427,12 +459,12 @@ class Keys:
         if key[0] == "local":
             m = self.by_id[key[1]]
             for sid in self.subtree(m, key[2]):
-                for use in self.by_scope.get((key[1], sid), ()):
+                for use in self.uses_at(m, sid):
                     match = self.denotes(key, use)
                     if match:
                         yield use, match
             return
-        for use in self.by_tail.get(key[-1], ()):
+        for use in self.uses_with_tail(key[-1]):
             match = self.denotes(key, use)
             if match:
                 yield use, match
