@@ -332,3 +332,63 @@ def test_a_warm_run_parses_no_cold_file(tmp_path, builds):
     warm = runner.check_paths([root], Settings(), cache_dir=cache_dir)
     assert not warm.cached and warm.parsed == 0 and builds == []
     assert warm.findings == first.findings
+
+
+# ---- a file's bytes are let go once it is built (runner._drop) ---------------------------------
+@pytest.fixture
+def kept_sources(monkeypatch):
+    """The run's sources as `filter_findings` gets them (after the analysis)."""
+    seen = []
+    made = runner._Bytes
+
+    def capture(sources):
+        seen.extend(sources)
+        return made(sources)
+    monkeypatch.setattr(runner, "_Bytes", capture)
+    return seen
+
+
+def test_no_file_keeps_its_bytes_after_the_build(tmp_path, kept_sources, monkeypatch):
+    root = _project(tmp_path)
+    (tmp_path / "app" / "noqa_route.py").write_text(
+        "import time\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/a')\nasync def a():\n    time.sleep(1)  # noqa: LG101\n\n\n"
+        "@router.get('/b')\nasync def b():\n    time.sleep(1)\n")
+    reads = []
+    real_read = runner.read
+    monkeypatch.setattr(runner, "read", lambda path: reads.append(path) or real_read(path))
+    found = runner.check_paths([root], Settings()).findings
+    assert kept_sources and all(s.data is None for s in kept_sources)  # hot, cold, broken alike
+    # The noqa check read again just the files with findings; `# noqa` still holds.
+    codes = _codes(found)
+    assert ("noqa_route.py", 14, "LG101") in codes and ("noqa_route.py", 9, "LG101") not in codes
+    files = len(list((tmp_path / "app").glob("*.py")))
+    with_findings = {f.path for f in found}
+    assert len(reads) <= files + len(with_findings) + 2  # + cold modules built on demand
+
+    _everything_hot(monkeypatch)
+    assert runner.check_paths([root], Settings()).findings == found
+
+
+def test_a_cold_file_changed_during_the_run_is_not_cached_as_built(tmp_path, builds, monkeypatch):
+    """A cold module built on demand reads its source again; if it changed since the run read
+    it, the run goes on with an empty stand-in, and the model cache does not keep it."""
+    root = _project(tmp_path)
+    cache_dir = str(tmp_path / "cache")
+    expected = runner.check_paths([root], Settings()).findings
+    helpers = tmp_path / "app" / "helpers.py"
+    original = helpers.read_text()
+    analyse = runner.analyse_built
+
+    def edit_then_analyse(*args, **kwargs):
+        helpers.write_text(original + "\n# edited\n")
+        return analyse(*args, **kwargs)
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "analyse_built", edit_then_analyse)
+        changed = runner.check_paths([root], Settings(), cache_dir=cache_dir).findings
+    assert "helpers.py" in builds
+    assert ("main.py", 11, "LG102") not in _codes(changed)  # the helper's old body is not guessed
+    helpers.write_text(original)  # as the first run read it: its key again
+    for runs in (tmp_path / "cache").rglob("runs"):
+        shutil.rmtree(runs)
+    assert runner.check_paths([root], Settings(), cache_dir=cache_dir).findings == expected

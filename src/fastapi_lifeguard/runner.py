@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import os
 import pickle
+import zlib
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -106,6 +107,46 @@ class _Source:
     key: str = ""  # model cache key
     error: Finding | None = None
     cold: bool | None = None  # no marker a rule starts from (`_is_cold`), decided once
+    # Dropped once built (`_drop`): its bytes are read again if needed, checked against `crc`.
+    dropped: bool = False
+    crc: int = 0
+
+    def bytes(self) -> bytes | None:
+        """Its bytes: kept, or read again from disk (None when the file is gone or changed
+        since: the run then goes on without them)."""
+        if not self.dropped:
+            return self.data
+        try:
+            data = read(self.path)
+        except OSError:
+            return None
+        return data if zlib.crc32(data) == self.crc else None
+
+
+def _drop(source: _Source) -> None:
+    """Let a file's bytes go once its model (or a cold file's import edges) is built: a run
+    keeps every file's source otherwise (litellm 44 MB, sglang 68 MB, the pinned corpus ~300
+    MB). What needs them later reads them again: the `noqa` check of a file with findings, a
+    cold module built on demand."""
+    if source.data is not None and not source.dropped:
+        source.crc = zlib.crc32(source.data)
+        source.data = None
+        source.dropped = True
+
+
+class _Bytes(dict):
+    """`filter_findings`'s sources: a dropped file's bytes read when asked."""
+
+    def __init__(self, sources: list[_Source]) -> None:
+        super().__init__()
+        self._by_path = {s.path: s for s in sources if s.data is not None or s.dropped}
+
+    def __contains__(self, path) -> bool:
+        return path in self._by_path
+
+    def __getitem__(self, path) -> bytes:
+        data = self._by_path[path].bytes()
+        return b"" if data is None else data
 
 
 def _is_cold(source: _Source, lazy: bool) -> bool:
@@ -127,11 +168,15 @@ def _build_one(task: tuple[str, bytes, str, bool, bool]) -> bytes:
     return cache_mod.dumps(model)
 
 
-def _builder(path: str, data: bytes, module: str, is_package: bool):
+def _builder(path: str, data: "bytes | Callable[[], bytes | None]", module: str, is_package: bool):
     """How a cold module's model is built on demand: its source parsed again (it parsed once
-    already). A build too deep to analyse gives an empty model (a hot file would get LG001)."""
+    already; `data` may be a function reading it again). A build too deep to analyse, or a
+    source gone or changed since, gives an empty model (a hot file would get LG001)."""
     def build_now() -> ModuleModel:
-        tree = parse(data, path)
+        source = data() if callable(data) else data
+        tree = parse(source, path) if source is not None else None
+        if tree is None:
+            return build(parse("", path), path, module, is_package)  # type: ignore[arg-type,return-value]
         model = build(tree, path, module, is_package) if not isinstance(tree, Finding) else None
         if not isinstance(model, ModuleModel):
             model = build(parse("", path), path, module, is_package)  # type: ignore[arg-type]
@@ -145,12 +190,18 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
     then kept in `cache` like any model built."""
     if blob is not None:
         return LazyModule(source.path, source.module, source.is_package, imports, None, store, blob)
-    make = _builder(source.path, source.data, source.module, source.is_package)  # type: ignore[arg-type]
+    read_ok: list[bool] = []
+
+    def load() -> bytes | None:  # its bytes when built (they may be dropped by then: `_drop`)
+        data = source.bytes()
+        read_ok.append(data is not None)
+        return data
+    make = _builder(source.path, load, source.module, source.is_package)
     key = source.key
 
     def build_now() -> ModuleModel:
         model = make()
-        if cache is not None and key:
+        if cache is not None and key and all(read_ok):  # never an empty stand-in under its key
             cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
         return model
     return LazyModule(source.path, source.module, source.is_package, imports, build_now, store)
@@ -254,15 +305,15 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
         cached = _from_cache(source, store, cache, lambda s: _is_cold(s, lazy))
         if cached is not None:
             built[n] = cached
+            _drop(source)
         else:
             todo.append(n)
     result.parsed = len(todo)
-    _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy)
+    _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy, drop=True)
 
-    models, findings = analyse_built([s.error if s.data is None else built[n] for n, s in enumerate(sources)],
+    models, findings = analyse_built([s.error if s.error is not None else built[n] for n, s in enumerate(sources)],
                                      settings, progress)
-    data_of = {s.path: s.data for s in sources if s.data is not None}
-    result.findings = filter_findings(findings, settings, data_of, result.lines)
+    result.findings = filter_findings(findings, settings, _Bytes(sources), result.lines)
     if cache is not None and key is not None:
         cache.store_run(key, result)
     if keep_models:
@@ -321,14 +372,18 @@ def keep(store: ModelStore, value, blob: bytes | None = None):
 
 
 def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object], jobs: int,
-               cache, progress: Progress | None, store: ModelStore, lazy: bool = False) -> None:
+               cache, progress: Progress | None, store: ModelStore, lazy: bool = False,
+               drop: bool = False) -> None:
     """Parse and model the files `todo`; `built` gets each one's handle (or LG001). A model
     lives only while its file is built: the store keeps its compressed bytes. `lazy`: a cold
     file (no marker, catalogue/markers.py) is parsed only and kept as a `LazyModule` (its
-    import edges cached); its model is built (and cached) only if the analysis asks for it."""
-    tasks = [(sources[n].path, sources[n].data, sources[n].module, sources[n].is_package,
-              _is_cold(sources[n], lazy)) for n in todo]
-    total = len(tasks)
+    import edges cached); its model is built (and cached) only if the analysis asks for it.
+    `drop`: each file's bytes go once it is built (`_drop`; only for files read from disk)."""
+    for n in todo:
+        _is_cold(sources[n], lazy)
+    tasks = ((sources[n].path, sources[n].data, sources[n].module, sources[n].is_package, sources[n].cold)
+             for n in todo)
+    total = len(todo)
     if jobs > 1 and total >= 2 * jobs:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -336,7 +391,9 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         chunk = max(1, min(32, total // (jobs * 8)))
         with ProcessPoolExecutor(max_workers=jobs) as pool, gc_paused():
             for done, (n, data) in enumerate(zip(todo, pool.map(_build_one, tasks, chunksize=chunk)), 1):
-                if tasks[done - 1][4]:
+                if drop:
+                    _drop(sources[n])
+                if sources[n].cold:
                     value = pickle.loads(data)
                     built[n] = _parsed_cold(sources[n], value if isinstance(value, Finding) else value[1], store, cache)
                     if progress:
@@ -352,6 +409,9 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
     for done, (n, task) in enumerate(zip(todo, tasks), 1):
         path, data, module, is_package, cold = task
         tree = parse(data, path)
+        del data, task
+        if drop:
+            _drop(sources[n])
         if cold:
             built[n] = _parsed_cold(sources[n], tree if isinstance(tree, Finding) else import_edges(tree, module, is_package),
                                     store, cache)
