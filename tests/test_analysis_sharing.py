@@ -118,3 +118,61 @@ def test_released_through_an_alias_or_not_at_all():
 
     assert "LG201" not in codes("c = app.state.client\n        await c.aclose()")
     assert "LG201" in codes("pass")
+
+
+def test_what_a_key_holds_is_every_store_of_it_in_project_order():
+    """`stores_any(key)` is worked out per key from the modules that store under its tail: it
+    must list what a walk of every module lists, grouped by exact key in the order the keys
+    first occur (`app.state.client` of two apps merged under one key)."""
+    analysis, models = _analysis({
+        "svc.a": """
+            import httpx
+            from fastapi import FastAPI
+
+            api = FastAPI()
+            admin = FastAPI()
+            client = None
+
+            async def up():
+                global client
+                client = httpx.AsyncClient()
+                admin.state.client = httpx.AsyncClient()
+
+            def other(request):
+                request.app.state.client = make()
+                request.app.state.cache = {}
+        """,
+        "svc.b": """
+            import redis
+            from svc.a import api
+
+            pool = redis.Redis()
+            client = object()
+
+            class Holder:
+                def __init__(self):
+                    self.client = redis.Redis()
+                    self.pool = pool
+
+            async def start():
+                api.state.client = redis.Redis()
+                async with make() as c:
+                    api.state.client = c
+        """,
+    })
+    ledger = analysis.ledger
+    expected: dict = {}
+    for m in analysis.project.modules:
+        for key, made in ledger._module_stores(m):
+            expected.setdefault(key, []).append(made)
+    merged: dict = {}
+    for key, made in expected.items():
+        merged.setdefault(("state", key[-1]) if key[0] == "state" else key, []).extend(made)
+    assert ("state", "client") in merged and ("attr", "client") in merged and ("global", "client") in merged
+    assert len({key for key in expected if key[0] == "state" and key[-1] == "client"}) >= 2  # two apps
+    for key, made in merged.items():
+        assert ledger.stores_any(key) == made, key
+    assert ledger.stores_any(("global", "nowhere")) == []
+    # Each module is listed once per tail, and only the modules storing under it are asked.
+    index = ledger._store_index()
+    assert sorted(index["client"]) == [0, 1] and list(index["cache"]) == [0]

@@ -573,7 +573,7 @@ class _Shared:
             return self._memo[memo]
         self._memo[memo] = None
         result = None
-        made = [(m, call) for m, call in self.ledger.stores_any_app().get(key, []) if home is None or m is home]
+        made = [(m, call) for m, call in self.ledger.stores_any(key) if home is None or m is home]
         for m, call in made:
             if call is None:
                 result = None
