@@ -296,6 +296,37 @@ def test_a_cold_sync_wrapper_of_a_coroutine(tmp_path, monkeypatch):
     assert _same_as_all_hot(root, monkeypatch) == []
 
 
+@pytest.mark.parametrize("cli", [
+    "from app import main\n\n\ndef export():\n    main.export_data()\n",
+    "import app.main\n\n\ndef export():\n    app.main.export_data()\n",
+    "import app.main as m\n\n\ndef export():\n    m.export_data()\n",
+    "import app\n\n\ndef export():\n    app.main.export_data()\n",
+    "from app.main import *\n\n\ndef export():\n    export_data()\n",
+    "from app.main import export_data as ex\n\n\ndef export():\n    ex()\n",
+], ids=["from-package", "import-module", "import-as", "import-package", "star", "alias"])
+def test_a_cold_sync_wrapper_through_its_module(tmp_path, monkeypatch, builds, cli):
+    """The coroutine reached through its module or a package above it: the cold module naming
+    it is built before the call graph, as with every module hot."""
+    root = _write(tmp_path, {"app/__init__.py": "", "app/main.py": _EXPORT, "app/cli.py": cli})
+    found = _same_as_all_hot(root, monkeypatch)
+    assert "cli.py" in builds
+    if "*" not in cli:  # (a star import's caller is not followed, hot or cold)
+        assert found == []
+
+
+def test_a_cold_module_importing_the_module_but_not_the_coroutine_stays_cold(tmp_path, monkeypatch, builds):
+    root = _write(tmp_path, {"app/__init__.py": "", "app/main.py": _EXPORT,
+                             "app/cli.py": "import app.main\n\n\ndef version():\n    return app.main.__name__\n"})
+    found = _same_as_all_hot(root, monkeypatch)
+    assert [(f.path.rsplit("/", 1)[-1], f.code) for f in found] == [("main.py", "LG101")]
+    assert "cli.py" not in builds
+
+
+_EXPORT = ("import requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+           "async def export_data():\n    requests.get('http://x')\n\n\n"
+           "@app.get('/')\ndef route():\n    return 1\n")
+
+
 def test_the_project_index_takes_the_cold_path_too(tmp_path, builds):
     """`check <root>`, flake8 and pylint go through index.py: same cold modules, same findings."""
     from fastapi_lifeguard import index

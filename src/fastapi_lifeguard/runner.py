@@ -188,8 +188,16 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
           cache=None) -> LazyModule:
     """A cold module's stand-in: built from `blob` (the model cache had it) or from its source,
     then kept in `cache` like any model built."""
+    def text() -> bytes | None:  # its bytes, also where the project index never read them
+        data = source.bytes()
+        if data is None and not source.dropped:
+            try:
+                data = read(source.path)
+            except OSError:
+                return None
+        return data
     if blob is not None:
-        return LazyModule(source.path, source.module, source.is_package, imports, None, store, blob)
+        return LazyModule(source.path, source.module, source.is_package, imports, None, store, blob, text)
     read_ok: list[bool] = []
 
     def load() -> bytes | None:  # its bytes when built (they may be dropped by then: `_drop`)
@@ -204,7 +212,7 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
         if cache is not None and key and all(read_ok):  # never an empty stand-in under its key
             cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
         return model
-    return LazyModule(source.path, source.module, source.is_package, imports, build_now, store)
+    return LazyModule(source.path, source.module, source.is_package, imports, build_now, store, text=text)
 
 
 def _cold_key(key: str) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..catalogue import framework as fw
 from ..catalogue import Lookups
@@ -362,15 +364,21 @@ class FastAPIModel:
         return self._callers
 
     def _build_cold_callers(self) -> None:
-        """Build, before the call graph, the cold modules that import a project coroutine (or
-        a class with one) by name: `from app.main import export_data` in a module with no
-        loop runner may call it unawaited, a sync wrapper `_only_sync_wrapped` must see.
-        Cold modules define no coroutine, so the names come from the modules built now."""
+        """Build, before the call graph, the cold modules that may call a project coroutine (or
+        a class with one) from a plain `def`, a sync wrapper `_only_sync_wrapped` must see:
+        those importing it by name (`from app.main import export_data`), and those importing
+        its module or a package above it (`from app import main`, `import app.main as m`,
+        `import app`) whose source names it. Cold modules define no coroutine, so the names
+        come from the modules built now."""
         project = self.project
         cold = [m for m in getattr(project, "all_modules", ()) if getattr(m, "cold", False)]
         if not cold:
             return
         names: set[str] = set()
+        # A module -> the top-level names holding a coroutine in it; a package -> those of the
+        # modules below it.
+        own: dict[str, set[str]] = {}
+        under: dict[str, set[str]] = {}
         for m in list(project.modules):
             if not m.module:
                 continue
@@ -382,9 +390,22 @@ class FastAPIModel:
                         top = scopes[top.parent]
                     if top.parent == 0:
                         names.add(f"{m.module}.{top.name}")
+                        own.setdefault(m.module, set()).add(top.name)
+                        parts = m.module.split(".")
+                        for n in range(1, len(parts)):
+                            under.setdefault(".".join(parts[:n]), set()).add(top.name)
         for m in cold:
-            if m.cold and any(edge in names for edge in m.imports):
+            if not m.cold:
+                continue
+            if any(edge in names for edge in m.imports):
                 m.full()  # the project is told, and iterates it from now on
+                continue
+            # Its module imported (`from app import main`, `from app.main import *`): the name
+            # anywhere; a package above it: the name as an attribute (`app.main.export_data`).
+            named = frozenset().union(*(own[edge] for edge in m.imports if edge in own))
+            dotted = frozenset().union(*(under[edge] for edge in m.imports if edge in under)) - named
+            if (named or dotted) and m.mentions(_mention_pattern(named, dotted)):
+                m.full()
 
     def _offloaded_function(self, m: ModuleModel, call: Call, pos: int) -> tuple[int, int] | None:
         """The project function a `to_thread`/`run_in_executor` call runs (through `partial`,
@@ -935,6 +956,17 @@ class FastAPIModel:
 _CALL_METHODS = frozenset({
     "add_task", "include_router", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
 })
+
+
+@lru_cache(maxsize=1024)
+def _mention_pattern(named: frozenset[str], dotted: frozenset[str]) -> re.Pattern[bytes]:
+    """Source text naming one of `named`, or reading one of `dotted` as an attribute."""
+    alternatives = []
+    if named:
+        alternatives.append(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(named)) + rb")\b")
+    if dotted:
+        alternatives.append(rb"\.\s*(?:" + b"|".join(re.escape(n.encode()) for n in sorted(dotted)) + rb")\b")
+    return re.compile(b"|".join(alternatives))
 
 
 def _receiver_ref(func: Ref) -> Ref:

@@ -12,6 +12,7 @@ is told, and from then on its whole-project passes iterate it like any hot modul
 from __future__ import annotations
 
 import ast
+import re
 from typing import Callable
 
 from .records import ModuleModel
@@ -27,12 +28,13 @@ class LazyModule(ModuleHandle):
     # `scopes` and `calls` are slots here: set once the model is built (unbounded store), they
     # are read as plainly as a model's, not through `full()` (the analysis reads them millions
     # of times); unset, `__getattr__` builds the model.
-    __slots__ = ("_build", "_on_build", "cold", "scopes", "calls")
+    __slots__ = ("_build", "_on_build", "_text", "cold", "scopes", "calls")
 
     def __init__(self, path: str, module: str, is_package: bool, imports: tuple[str, ...],
                  build: Callable[[], ModuleModel] | None, store: ModelStore | None = None,
-                 blob: bytes | None = None) -> None:
-        # `build` makes the model; or `blob` (the cache's compressed pickle) holds it.
+                 blob: bytes | None = None, text: Callable[[], bytes | None] | None = None) -> None:
+        # `build` makes the model; or `blob` (the cache's compressed pickle) holds it. `text`
+        # reads its source (for `mentions`).
         self.path = path
         self.module = module
         self.is_package = is_package
@@ -43,6 +45,7 @@ class LazyModule(ModuleHandle):
         self._full = None
         self._build = build
         self._on_build: Callable[[LazyModule], None] | None = None
+        self._text = text
         self.cold = True  # not built yet: whole-project passes do not iterate it
 
     def full(self) -> ModuleModel:
@@ -72,6 +75,12 @@ class LazyModule(ModuleHandle):
             # (measured: +3 s CPU at the end of a litellm run).
             told(self)
         return full
+
+    def mentions(self, pattern: re.Pattern[bytes]) -> bool:
+        """Does its source text match `pattern`? True when it cannot be read: building a
+        module costs time, missing one costs a finding."""
+        data = self._text() if self._text is not None else None
+        return data is None or pattern.search(data) is not None
 
     def __getattr__(self, name: str):
         if name in ("scopes", "calls"):  # not built yet, or kept by a bounded store
