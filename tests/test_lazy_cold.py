@@ -423,3 +423,16 @@ def test_a_cold_file_changed_during_the_run_is_not_cached_as_built(tmp_path, bui
     for runs in (tmp_path / "cache").rglob("runs"):
         shutil.rmtree(runs)
     assert runner.check_paths([root], Settings(), cache_dir=cache_dir).findings == expected
+
+
+def test_mentions_reads_words_and_attributes_and_builds_when_unsure():
+    def module(text):
+        return lazy.LazyModule("m.py", "m", False, (), None, text=lambda: text)
+    source = b"import app.main\n\n\ndef export():\n    app.main . export_data()\n    exported = 1\n"
+    assert module(source).mentions(frozenset({"export_data"}), frozenset())
+    assert module(source).mentions(frozenset(), frozenset({"export_data"}))  # `. export_data`
+    assert not module(source).mentions(frozenset({"export"[:5]}), frozenset())  # `expor`: not a word
+    assert not module(source).mentions(frozenset(), frozenset({"export"}))  # a def, not an attribute
+    assert not module(source).mentions(frozenset(), frozenset())
+    assert module(None).mentions(frozenset(), frozenset({"x"}))  # unreadable: build it
+    assert module(b"x = 1\n").mentions(frozenset({"\u00e9t\u00e9"}), frozenset())  # not ASCII: build it

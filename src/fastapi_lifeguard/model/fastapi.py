@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from ..catalogue import framework as fw
 from ..catalogue import Lookups
@@ -404,7 +402,7 @@ class FastAPIModel:
             # anywhere; a package above it: the name as an attribute (`app.main.export_data`).
             named = frozenset().union(*(own[edge] for edge in m.imports if edge in own))
             dotted = frozenset().union(*(under[edge] for edge in m.imports if edge in under)) - named
-            if (named or dotted) and m.mentions(_mention_pattern(named, dotted)):
+            if (named or dotted) and m.mentions(named, dotted):
                 m.full()
 
     def _offloaded_function(self, m: ModuleModel, call: Call, pos: int) -> tuple[int, int] | None:
@@ -956,17 +954,6 @@ class FastAPIModel:
 _CALL_METHODS = frozenset({
     "add_task", "include_router", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
 })
-
-
-@lru_cache(maxsize=1024)
-def _mention_pattern(named: frozenset[str], dotted: frozenset[str]) -> re.Pattern[bytes]:
-    """Source text naming one of `named`, or reading one of `dotted` as an attribute."""
-    alternatives = []
-    if named:
-        alternatives.append(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(named)) + rb")\b")
-    if dotted:
-        alternatives.append(rb"\.\s*(?:" + b"|".join(re.escape(n.encode()) for n in sorted(dotted)) + rb")\b")
-    return re.compile(b"|".join(alternatives))
 
 
 def _receiver_ref(func: Ref) -> Ref:

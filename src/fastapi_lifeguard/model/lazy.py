@@ -18,6 +18,9 @@ from typing import Callable
 from .records import ModuleModel
 from .store import ModelStore, ModuleHandle
 
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_ATTRIBUTE = re.compile(rb"\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+
 # How many cold modules were built on demand in this process (tests and measurements read it).
 BUILT_ON_DEMAND = 0
 
@@ -76,11 +79,17 @@ class LazyModule(ModuleHandle):
             told(self)
         return full
 
-    def mentions(self, pattern: re.Pattern[bytes]) -> bool:
-        """Does its source text match `pattern`? True when it cannot be read: building a
+    def mentions(self, named: frozenset[str], dotted: frozenset[str]) -> bool:
+        """Does its source text hold one of `named` as a word, or one of `dotted` after a dot
+        (`app.main.export_data`)? One pass over its identifiers, whatever the number of
+        names. True when it cannot be read, or for a name that is not ASCII: building a
         module costs time, missing one costs a finding."""
         data = self._text() if self._text is not None else None
-        return data is None or pattern.search(data) is not None
+        if data is None or not all(name.isascii() for name in (*named, *dotted)):
+            return True
+        if named and not named.isdisjoint(w.decode() for w in _WORD.findall(data)):
+            return True
+        return bool(dotted) and not dotted.isdisjoint(w.decode() for w in _ATTRIBUTE.findall(data))
 
     def __getattr__(self, name: str):
         if name in ("scopes", "calls"):  # not built yet, or kept by a bounded store

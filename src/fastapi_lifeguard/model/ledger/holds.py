@@ -25,6 +25,7 @@ class Holds(Discovery):
         # modules as they were when first asked, and what each key asked about holds.
         self._store_tails: dict[str, array] | None = None
         self._store_modules: list[ModuleModel] = []
+        self._tail_stores: dict[str, dict[Key, list[tuple[ModuleModel, Call | None]]]] = {}
         self._stores_any: dict[Key, list[tuple[ModuleModel, Call | None]]] = {}
 
     # ---- types of what names hold (LG202) ---------------------------------------------------
@@ -40,14 +41,23 @@ class Holds(Discovery):
         corpus, for the handful of keys LG202 and LG302 ask about."""
         found = self._stores_any.get(key)
         if found is None:
-            groups: dict[Key, list[tuple[ModuleModel, Call | None]]] = {}
-            numbers = self._store_index().get(key[-1], ())
+            found = self._stores_any[key] = [
+                made for exact, group in self._stores_of_tail(key[-1]).items() if _type_key(exact) == key
+                for made in group]
+        return found
+
+    def _stores_of_tail(self, tail: str) -> dict[Key, list[tuple[ModuleModel, Call | None]]]:
+        """Every store under a key ending in `tail`, by exact key in the order the keys first
+        occur: one walk of the modules storing under it, for every key asked with that tail."""
+        found = self._tail_stores.get(tail)
+        if found is None:
+            found = self._tail_stores[tail] = {}
+            numbers = self._store_index().get(tail, ())
             modules = self._store_modules
             for number in numbers:
                 for exact, made in self._module_stores(modules[number]):
-                    if exact[-1] == key[-1] and _type_key(exact) == key:
-                        groups.setdefault(exact, []).append(made)
-            found = self._stores_any[key] = [made for group in groups.values() for made in group]
+                    if exact[-1] == tail:
+                        found.setdefault(exact, []).append(made)
         return found
 
     def _store_index(self) -> dict[str, array]:
