@@ -25,11 +25,12 @@ from .records import Call, ModuleModel, Scope
 
 # Full models loaded at once; None: every model stays loaded (nothing is pickled or dropped).
 # Measured on litellm (3,135 files, `bench/memory.py`): 128 keeps RSS after building at 137 MB
-# (every model: 677 MB), but today's analysis makes ~19 whole-project passes, each loading every
-# model again (60,000 loads, analysis 12 s -> 175 s CPU), and its facts keep records (calls and
-# refs in ledger uses and call sites) of every generation loaded: RSS after the analysis 809 MB
-# against 724 MB unbounded. Bounded is the default once the passes stream and the facts hold
-# keys; until then a bound is for tests and measurement.
+# (every model: 677 MB), but today's analysis makes ~15 whole-project passes, each loading every
+# model again, and its facts keep records (calls and refs in call sites and memos) of every
+# generation loaded. With the cold path (stop 20, `check_paths` with 256): 49,630 loads, 64 s CPU
+# against 12 s, peak RSS 729 MB against 684 MB unbounded. Bounded is the default once the
+# passes run on per-module summaries and the facts hold keys; until then a bound is for tests
+# and measurement.
 CAPACITY: int | None = None
 COMPRESSION = 1  # as the cache's (cache.py): its model files are kept as they are read
 
