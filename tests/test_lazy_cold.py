@@ -314,6 +314,38 @@ def test_a_cold_sync_wrapper_through_its_module(tmp_path, monkeypatch, builds, c
         assert found == []
 
 
+@pytest.mark.parametrize("files", [
+    {"app/__init__.py": "from .main import export_data\n",
+     "app/cli.py": "from app import export_data\n\n\ndef export():\n    export_data()\n"},
+    {"app/__init__.py": "", "app/util.py": "from app.main import export_data\n",
+     "app/cli.py": "from app.util import export_data\n\n\ndef export():\n    export_data()\n"},
+    {"app/__init__.py": "", "app/util.py": "from app.main import export_data\n",
+     "app/more.py": "from app.util import export_data\n",
+     "app/cli.py": "import app.more\n\n\ndef export():\n    app.more.export_data()\n"},
+], ids=["package-reexport", "module-reexport", "chain"])
+def test_a_cold_sync_wrapper_through_a_reexport(tmp_path, monkeypatch, builds, files):
+    root = _write(tmp_path, {**files, "app/main.py": _EXPORT})
+    assert _same_as_all_hot(root, monkeypatch) == []
+    assert "cli.py" in builds
+
+
+def test_a_cold_module_built_while_stores_are_listed_is_listed_too(tmp_path, monkeypatch):
+    """Working out the key of a store (`box.state.pool`: which app's state) builds the cold
+    module `holder`; its own stores count for what `app.state.client` holds (LG202), as when
+    every module is hot."""
+    root = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": "import httpx\nfrom fastapi import FastAPI\nfrom app.holder import box\n\napp = FastAPI()\n"
+                   "box.state.pool = 1\n\n\n@app.on_event('startup')\nasync def start():\n"
+                   "    app.state.client = httpx.AsyncClient()\n\n\n@app.on_event('shutdown')\n"
+                   "async def stop():\n    app.state.client.aclose()\n",
+        "app/holder.py": "import httpx\n\n\nclass Box:\n    pass\n\n\nbox = Box()\n\n\n"
+                     "def setup(app):\n    app.state.client = httpx.Client()\n",
+    })
+    found = _same_as_all_hot(root, monkeypatch)
+    assert [f.code for f in found] == ["LG206", "LG206"]  # on_event; no LG202: two types stored
+
+
 def test_a_cold_module_importing_the_module_but_not_the_coroutine_stays_cold(tmp_path, monkeypatch, builds):
     root = _write(tmp_path, {"app/__init__.py": "", "app/main.py": _EXPORT,
                              "app/cli.py": "import app.main\n\n\ndef version():\n    return app.main.__name__\n"})
@@ -401,28 +433,34 @@ def test_no_file_keeps_its_bytes_after_the_build(tmp_path, kept_sources, monkeyp
     assert runner.check_paths([root], Settings()).findings == found
 
 
-def test_a_cold_file_changed_during_the_run_is_not_cached_as_built(tmp_path, builds, monkeypatch):
-    """A cold module built on demand reads its source again; if it changed since the run read
-    it, the run goes on with an empty stand-in, and the model cache does not keep it."""
+def test_a_file_changed_during_the_run_is_never_cached(tmp_path, builds, monkeypatch):
+    """A cold module built on demand, and the noqa check, read a file again, as it is now; if
+    it changed since the run read it, nothing made from it is cached: not its model (under the
+    key of its old bytes), not the run's result."""
     root = _project(tmp_path)
+    (tmp_path / "app" / "noqa_route.py").write_text(
+        "import time\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/a')\nasync def a():\n    time.sleep(1)  # noqa: LG101\n")
     cache_dir = str(tmp_path / "cache")
     expected = runner.check_paths([root], Settings()).findings
-    helpers = tmp_path / "app" / "helpers.py"
-    original = helpers.read_text()
+    assert ("main.py", 11, "LG102") in _codes(expected)
+    edited = {name: (tmp_path / "app" / name).read_text() for name in ("helpers.py", "noqa_route.py")}
     analyse = runner.analyse_built
 
     def edit_then_analyse(*args, **kwargs):
-        helpers.write_text(original + "\n# edited\n")
+        for name, text in edited.items():
+            (tmp_path / "app" / name).write_text(text + "\n# edited\n")
         return analyse(*args, **kwargs)
     with monkeypatch.context() as patch:
         patch.setattr(runner, "analyse_built", edit_then_analyse)
         changed = runner.check_paths([root], Settings(), cache_dir=cache_dir).findings
     assert "helpers.py" in builds
-    assert ("main.py", 11, "LG102") not in _codes(changed)  # the helper's old body is not guessed
-    helpers.write_text(original)  # as the first run read it: its key again
-    for runs in (tmp_path / "cache").rglob("runs"):
-        shutil.rmtree(runs)
-    assert runner.check_paths([root], Settings(), cache_dir=cache_dir).findings == expected
+    assert not [c for c in _codes(changed) if c[0] == "noqa_route.py"]  # its noqa still read
+    for name, text in edited.items():  # as the first run read them: their keys again
+        (tmp_path / "app" / name).write_text(text)
+    again = runner.check_paths([root], Settings(), cache_dir=cache_dir)
+    assert not again.cached  # the run's result was not kept
+    assert again.findings == expected  # nor a model of the edited helper under its old key
 
 
 def test_mentions_reads_words_and_attributes_and_builds_when_unsure():

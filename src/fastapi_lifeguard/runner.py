@@ -107,20 +107,25 @@ class _Source:
     key: str = ""  # model cache key
     error: Finding | None = None
     cold: bool | None = None  # no marker a rule starts from (`_is_cold`), decided once
-    # Dropped once built (`_drop`): its bytes are read again if needed, checked against `crc`.
+    # Dropped once built (`_drop`): its bytes are read again if needed, checked against `crc`;
+    # `stale` once they are gone or changed since the run read them.
     dropped: bool = False
     crc: int = 0
+    stale: bool = False
 
     def bytes(self) -> bytes | None:
-        """Its bytes: kept, or read again from disk (None when the file is gone or changed
-        since: the run then goes on without them)."""
+        """Its bytes: kept, or read again from disk (as they are now: a file changed since the
+        run read it is `stale`, and nothing made from it is cached; None when it is gone)."""
         if not self.dropped:
             return self.data
         try:
             data = read(self.path)
         except OSError:
+            self.stale = True
             return None
-        return data if zlib.crc32(data) == self.crc else None
+        if zlib.crc32(data) != self.crc:
+            self.stale = True
+        return data
 
 
 def _drop(source: _Source) -> None:
@@ -170,8 +175,8 @@ def _build_one(task: tuple[str, bytes, str, bool, bool]) -> bytes:
 
 def _builder(path: str, data: "bytes | Callable[[], bytes | None]", module: str, is_package: bool):
     """How a cold module's model is built on demand: its source parsed again (it parsed once
-    already; `data` may be a function reading it again). A build too deep to analyse, or a
-    source gone or changed since, gives an empty model (a hot file would get LG001)."""
+    already; `data` may be a function reading it again, as the file is now). A build too deep
+    to analyse, or a source gone since, gives an empty model (a hot file would get LG001)."""
     def build_now() -> ModuleModel:
         source = data() if callable(data) else data
         tree = parse(source, path) if source is not None else None
@@ -198,18 +203,14 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
         return data
     if blob is not None:
         return LazyModule(source.path, source.module, source.is_package, imports, None, store, blob, text)
-    read_ok: list[bool] = []
-
     def load() -> bytes | None:  # its bytes when built (they may be dropped by then: `_drop`)
-        data = source.bytes()
-        read_ok.append(data is not None)
-        return data
+        return source.bytes()
     make = _builder(source.path, load, source.module, source.is_package)
     key = source.key
 
     def build_now() -> ModuleModel:
         model = make()
-        if cache is not None and key and all(read_ok):  # never an empty stand-in under its key
+        if cache is not None and key and not source.stale:  # only a model of the bytes of its key
             cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
         return model
     return LazyModule(source.path, source.module, source.is_package, imports, build_now, store, text=text)
@@ -322,8 +323,8 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
     models, findings = analyse_built([s.error if s.error is not None else built[n] for n, s in enumerate(sources)],
                                      settings, progress)
     result.findings = filter_findings(findings, settings, _Bytes(sources), result.lines)
-    if cache is not None and key is not None:
-        cache.store_run(key, result)
+    if cache is not None and key is not None and not any(s.stale for s in sources):
+        cache.store_run(key, result)  # not when a file changed during the run: not what `key` hashed
     if keep_models:
         result.models = models
     return result

@@ -366,8 +366,8 @@ class FastAPIModel:
         a class with one) from a plain `def`, a sync wrapper `_only_sync_wrapped` must see:
         those importing it by name (`from app.main import export_data`), and those importing
         its module or a package above it (`from app import main`, `import app.main as m`,
-        `import app`) whose source names it. Cold modules define no coroutine, so the names
-        come from the modules built now."""
+        `import app`) whose source names it; the same through a module that re-exports it.
+        Cold modules define no coroutine, so the names come from the modules built now."""
         project = self.project
         cold = [m for m in getattr(project, "all_modules", ()) if getattr(m, "cold", False)]
         if not cold:
@@ -387,11 +387,20 @@ class FastAPIModel:
                     while top.parent > 0:
                         top = scopes[top.parent]
                     if top.parent == 0:
-                        names.add(f"{m.module}.{top.name}")
-                        own.setdefault(m.module, set()).add(top.name)
-                        parts = m.module.split(".")
-                        for n in range(1, len(parts)):
-                            under.setdefault(".".join(parts[:n]), set()).add(top.name)
+                        _holds_coroutine(m.module, top.name, names, own, under)
+        # Re-exports: a module importing one of those names holds it too (`app/__init__.py`:
+        # `from .main import export_data`), hot or cold, also through a chain of them.
+        edges = [(m.module, m.imports) for m in getattr(project, "all_modules", project.modules) if m.module]
+        grew = True
+        while grew:
+            grew = False
+            for module, imports in edges:
+                for edge in imports:
+                    if edge in names:
+                        name = edge.rsplit(".", 1)[1]
+                        if f"{module}.{name}" not in names:
+                            _holds_coroutine(module, name, names, own, under)
+                            grew = True
         for m in cold:
             if not m.cold:
                 continue
@@ -954,6 +963,17 @@ class FastAPIModel:
 _CALL_METHODS = frozenset({
     "add_task", "include_router", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
 })
+
+
+def _holds_coroutine(module: str, name: str, names: set[str], own: dict[str, set[str]],
+                     under: dict[str, set[str]]) -> None:
+    """Record that `module` holds `name`, a coroutine or a class with one (`_build_cold_callers`):
+    by dotted name, by module, and for each package above the module."""
+    names.add(f"{module}.{name}")
+    own.setdefault(module, set()).add(name)
+    parts = module.split(".")
+    for n in range(1, len(parts)):
+        under.setdefault(".".join(parts[:n]), set()).add(name)
 
 
 def _receiver_ref(func: Ref) -> Ref:

@@ -61,29 +61,21 @@ class Holds(Discovery):
         return found
 
     def _store_index(self) -> dict[str, array]:
-        """Tail -> the numbers of the modules (of `project.modules` when first asked) with a
-        store whose key may end in it: a superset of `_module_stores`' keys' tails (a key ends
-        in its target's last name, a global in its own name)."""
+        """Tail -> the numbers of the modules storing under a key that ends in it, from one walk
+        of every store of the project when first asked (as `stores()` walked them: working out
+        a key may build a cold module, `state_app`, and the walk then reaches it too, since
+        `project.modules` grows as it goes). Only the module numbers are kept."""
         if self._store_tails is None:
             tails: dict[str, array] = {}
-            self._store_modules = list(self.project.modules)
-            for number, m in enumerate(self._store_modules):
-                seen: set[str] = set()
-                for call in m.calls:
-                    if call.id >= 0 and call.stmt == "assign" and len(call.targets) == 1:
-                        target = call.targets[0]
-                        if target.kind == "name":
-                            seen.add(target.attrs[-1] if target.attrs else target.base)
-                for scope in m.scopes:
-                    for target, _value, _line in scope.attr_stores:
-                        if target.kind == "name":
-                            seen.add(target.attrs[-1] if target.attrs else target.base)
-                seen.update(m.scopes[0].bindings)
-                for tail in seen:
-                    numbers = tails.get(tail)
+            walked = self._store_modules
+            for m in self.project.modules:  # grows while it is walked
+                number = len(walked)
+                walked.append(m)
+                for key, _made in self._module_stores(m):
+                    numbers = tails.get(key[-1])
                     if numbers is None:
-                        tails[tail] = array("I", (number,))
-                    else:
+                        tails[key[-1]] = array("I", (number,))
+                    elif numbers[-1] != number:
                         numbers.append(number)
             self._store_tails = tails
         return self._store_tails
