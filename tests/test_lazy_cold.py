@@ -322,7 +322,9 @@ def test_a_cold_sync_wrapper_through_its_module(tmp_path, monkeypatch, builds, c
     {"app/__init__.py": "", "app/util.py": "from app.main import export_data\n",
      "app/more.py": "from app.util import export_data\n",
      "app/cli.py": "import app.more\n\n\ndef export():\n    app.more.export_data()\n"},
-], ids=["package-reexport", "module-reexport", "chain"])
+    {"app/__init__.py": "from .main import export_data as run_export\n",
+     "app/cli.py": "from app import run_export\n\n\ndef export():\n    run_export()\n"},
+], ids=["package-reexport", "module-reexport", "chain", "aliased"])
 def test_a_cold_sync_wrapper_through_a_reexport(tmp_path, monkeypatch, builds, files):
     root = _write(tmp_path, {**files, "app/main.py": _EXPORT})
     assert _same_as_all_hot(root, monkeypatch) == []

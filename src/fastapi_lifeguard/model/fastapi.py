@@ -389,18 +389,25 @@ class FastAPIModel:
                     if top.parent == 0:
                         _holds_coroutine(m.module, top.name, names, own, under)
         # Re-exports: a module importing one of those names holds it too (`app/__init__.py`:
-        # `from .main import export_data`), hot or cold, also through a chain of them.
-        edges = [(m.module, m.imports) for m in getattr(project, "all_modules", project.modules) if m.module]
+        # `from .main import export_data`), hot or cold, also through a chain of them. A cold
+        # one is built then (the loop below would build it too): its module-level bindings
+        # give the name it binds (`import export_data as run_export`), which an edge does not.
+        modules = [m for m in getattr(project, "all_modules", project.modules) if m.module]
         grew = True
         while grew:
             grew = False
-            for module, imports in edges:
-                for edge in imports:
-                    if edge in names:
-                        name = edge.rsplit(".", 1)[1]
-                        if f"{module}.{name}" not in names:
-                            _holds_coroutine(module, name, names, own, under)
-                            grew = True
+            for m in modules:
+                module, imports = m.module, m.imports
+                found = [edge.rsplit(".", 1)[1] for edge in imports if edge in names]
+                if found and getattr(m, "cold", False):
+                    m.full()  # the project is told, and iterates it from now on
+                if not getattr(m, "cold", False):
+                    found += [name for name, bindings in m.scopes[0].bindings.items()
+                              if any(b.kind == "import" and b.value in names for b in bindings)]
+                for name in found:
+                    if f"{module}.{name}" not in names:
+                        _holds_coroutine(module, name, names, own, under)
+                        grew = True
         for m in cold:
             if not m.cold:
                 continue
