@@ -215,3 +215,22 @@ def test_an_excluded_file_is_not_reported_by_any_frontend(project: Path, tmp_pat
     assert _flake8(project, cache, "shop/main.py") == set()
     assert not check_in_projects([str(project / "shop" / "main.py")], settings, project_cache_dir=str(cache)).findings
     assert not [f for f in check_paths([str(project)], settings).findings if f.path.endswith("main.py")]
+
+
+def test_a_file_changed_after_it_was_hashed_is_not_cached_under_its_old_key(project: Path, tmp_path: Path,
+                                                                               monkeypatch):
+    """The index hashes every file, then reads those it must build: a file saved in between
+    (an editor, during a pre-commit run) is analysed as it is now, and neither its model nor
+    the view is cached under the key of the bytes that were hashed."""
+    cache = tmp_path / "cache"
+    clients = project / "shop" / "clients.py"
+    analyse = index._analyse
+
+    def save_then_analyse(*args, **kwargs):
+        _write(clients, FIXED)  # the hash of BLOCKING is taken; FIXED is what gets read
+        return analyse(*args, **kwargs)
+    monkeypatch.setattr(index, "_analyse", save_then_analyse)
+    assert _cli(project, cache, "shop/main.py") == set()  # the file as it is now
+    monkeypatch.setattr(index, "_analyse", analyse)
+    _write(clients, BLOCKING)  # back to the bytes that were hashed: their key again
+    assert _cli(project, cache, "shop/main.py") == {(10, "LG102")}  # not FIXED's model under that key

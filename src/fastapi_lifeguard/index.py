@@ -211,7 +211,7 @@ def project_findings(root: str, targets: dict[str, bytes | None], settings: Sett
         view = _VIEWS.get(view_key)
         if view is None and cache is not None:
             view = cache.load_view(view_key)
-        parsed, analysed = 0, view is None
+        parsed, analysed, stale = 0, view is None, False
         if view is None:
             with _builder_lock(cache, root):
                 # Another process (a flake8 -j sibling, an editor) may have built it meanwhile.
@@ -219,10 +219,12 @@ def project_findings(root: str, targets: dict[str, bytes | None], settings: Sett
                 analysed = view is None
                 if view is None:
                     trees = {os.path.abspath(p): t for p, t in (trees or {}).items()}
-                    view, parsed = _analyse(state, keys, overrides, settings, cache, jobs, progress, trees)
-                    if cache is not None:
+                    view, parsed, stale = _analyse(state, keys, hashes, overrides, settings, cache, jobs,
+                                                   progress, trees)
+                    if cache is not None and not stale:
                         cache.store_view(view_key, view)
-        _VIEWS[view_key] = view
+        if not stale:  # a file changed since it was hashed: this view is not the key's
+            _VIEWS[view_key] = view
         while len(_VIEWS) > _KEEP_VIEWS:
             del _VIEWS[next(iter(_VIEWS))]
     if stats is not None:
@@ -231,10 +233,12 @@ def project_findings(root: str, targets: dict[str, bytes | None], settings: Sett
     return {path: view.get(path, []) for path in targets}
 
 
-def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settings: Settings,
-             cache: cache_mod.Cache | None, jobs: int, progress: Progress | None,
-             trees: dict[str, Tree]) -> tuple[dict[str, list[Finding]], int]:
-    """`check <root>`'s analysis: every module's model (cached, or built now), then the rules."""
+def _analyse(state: _State, keys: list[str], hashes: list[str], overrides: dict[int, bytes],
+             settings: Settings, cache: cache_mod.Cache | None, jobs: int, progress: Progress | None,
+             trees: dict[str, Tree]) -> tuple[dict[str, list[Finding]], int, bool]:
+    """`check <root>`'s analysis: every module's model (cached, or built now), then the rules;
+    and whether a file read now had changed since it was hashed (`hashes`): nothing made from
+    it is cached then (`runner._store_blob`), nor the view."""
     from .model.lazy import import_edges
     from .model.store import ModelStore
     from .runner import _build_all, _from_cache, _is_cold, _parsed_cold, _Source, keep
@@ -285,6 +289,7 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
             except OSError as exc:
                 errors.append(Finding(path, 1, 0, "LG001", f"cannot read: {exc.strerror or exc}"))
                 continue
+            source.stale = hashlib.sha256(source.data).hexdigest() != hashes[n]
         todo.append(n)
     _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy)
     from .runner import analyse_built
@@ -293,7 +298,7 @@ def _analyse(state: _State, keys: list[str], overrides: dict[int, bytes], settin
     view: dict[str, list[Finding]] = {}
     for finding in findings:
         view.setdefault(finding.path, []).append(finding)
-    return view, len(todo)
+    return view, len(todo), any(s.stale for s in sources)
 
 
 def findings_for(path: str, data: bytes | None, settings: Settings, *, root: str | None = None,

@@ -210,10 +210,16 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
 
     def build_now() -> ModuleModel:
         model = make()
-        if cache is not None and key and not source.stale:  # only a model of the bytes of its key
-            cache.store_model_blob(key, cache_mod.compress(cache_mod.dumps(model)))
+        _store_blob(cache, source, key, lambda: cache_mod.compress(cache_mod.dumps(model)))
         return model
     return LazyModule(source.path, source.module, source.is_package, imports, build_now, store, text=text)
+
+
+def _store_blob(cache, source: _Source, key: str, blob: Callable[[], bytes]) -> None:
+    """Keep what was made from `source` in the model cache under `key`, unless its bytes
+    changed since they were hashed for `key` (`stale`): never a model of other bytes."""
+    if cache is not None and key and not source.stale:
+        cache.store_model_blob(key, blob())
 
 
 def _cold_key(key: str) -> str:
@@ -247,11 +253,9 @@ def _from_cache(source: _Source, store: ModelStore, cache, cold: Callable[[_Sour
 def _parsed_cold(source: _Source, value, store: ModelStore, cache):
     """What a cold file's parse gives the analysis (a stand-in, or its LG001), cached."""
     if isinstance(value, Finding):
-        if cache is not None:
-            cache.store_model_blob(source.key, cache_mod.compress(cache_mod.dumps(value)))
+        _store_blob(cache, source, source.key, lambda: cache_mod.compress(cache_mod.dumps(value)))
         return value
-    if cache is not None:
-        cache.store_model_blob(_cold_key(source.key), cache_mod.compress(cache_mod.dumps(("cold", value))))
+    _store_blob(cache, source, _cold_key(source.key), lambda: cache_mod.compress(cache_mod.dumps(("cold", value))))
     return _cold(source, value, store, cache=cache)
 
 
@@ -411,7 +415,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
                 blob = cache_mod.compress(data) if cache is not None else None
                 built[n] = keep(store, pickle.loads(data), blob)
                 if blob is not None:
-                    cache.store_model_blob(sources[n].key, blob)
+                    _store_blob(cache, sources[n], sources[n].key, lambda: blob)
                 if progress:
                     progress("parsing", done, total)
         return
@@ -434,7 +438,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         built[n] = keep(store, value, blob)
         del value
         if blob is not None:
-            cache.store_model_blob(sources[n].key, blob)
+            _store_blob(cache, sources[n], sources[n].key, lambda: blob)
         if progress:
             progress("parsing", done, total)
 
