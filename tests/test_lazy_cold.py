@@ -324,7 +324,9 @@ def test_a_cold_sync_wrapper_through_its_module(tmp_path, monkeypatch, builds, c
      "app/cli.py": "import app.more\n\n\ndef export():\n    app.more.export_data()\n"},
     {"app/__init__.py": "from .main import export_data as run_export\n",
      "app/cli.py": "from app import run_export\n\n\ndef export():\n    run_export()\n"},
-], ids=["package-reexport", "module-reexport", "chain", "aliased"])
+    {"app/__init__.py": "from app import main\n\nexport_data = main.export_data\n",
+     "app/cli.py": "from app import export_data\n\n\ndef export():\n    export_data()\n"},
+], ids=["package-reexport", "module-reexport", "chain", "aliased", "assigned"])
 def test_a_cold_sync_wrapper_through_a_reexport(tmp_path, monkeypatch, builds, files):
     root = _write(tmp_path, {**files, "app/main.py": _EXPORT})
     assert _same_as_all_hot(root, monkeypatch) == []

@@ -388,38 +388,35 @@ class FastAPIModel:
                         top = scopes[top.parent]
                     if top.parent == 0:
                         _holds_coroutine(m.module, top.name, names, own, under)
-        # Re-exports: a module importing one of those names holds it too (`app/__init__.py`:
-        # `from .main import export_data`), hot or cold, also through a chain of them. A cold
-        # one is built then (the loop below would build it too): its module-level bindings
-        # give the name it binds (`import export_data as run_export`), which an edge does not.
+        # Until nothing changes: build the cold modules that may call one of those names (they
+        # import it by name; or import its module, or a package above it, and their source
+        # names it), and let every built module that re-exports one hold it too
+        # (`app/__init__.py`: `from .main import export_data [as run_export]`, or
+        # `export_data = main.export_data`), also through a chain of them.
         modules = [m for m in getattr(project, "all_modules", project.modules) if m.module]
+        asked: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # cold module -> names its text was searched for
         grew = True
         while grew:
             grew = False
             for m in modules:
-                module, imports = m.module, m.imports
-                found = [edge.rsplit(".", 1)[1] for edge in imports if edge in names]
-                if found and getattr(m, "cold", False):
-                    m.full()  # the project is told, and iterates it from now on
-                if not getattr(m, "cold", False):
-                    found += [name for name, bindings in m.scopes[0].bindings.items()
-                              if any(b.kind == "import" and b.value in names for b in bindings)]
-                for name in found:
-                    if f"{module}.{name}" not in names:
-                        _holds_coroutine(module, name, names, own, under)
+                if getattr(m, "cold", False):
+                    if any(edge in names for edge in m.imports):
+                        m.full()  # the project is told, and iterates it from now on
+                    else:
+                        # Its module imported (`from app import main`, `from app.main import *`):
+                        # the name anywhere; a package above it: the name as an attribute.
+                        named = frozenset().union(*(own[edge] for edge in m.imports if edge in own))
+                        dotted = frozenset().union(*(under[edge] for edge in m.imports if edge in under)) - named
+                        if (named or dotted) and asked.get(id(m)) != (named, dotted):
+                            asked[id(m)] = (named, dotted)
+                            if m.mentions(named, dotted):
+                                m.full()
+                    if getattr(m, "cold", False):
+                        continue
+                for name in _reexported(m, names):
+                    if f"{m.module}.{name}" not in names:
+                        _holds_coroutine(m.module, name, names, own, under)
                         grew = True
-        for m in cold:
-            if not m.cold:
-                continue
-            if any(edge in names for edge in m.imports):
-                m.full()  # the project is told, and iterates it from now on
-                continue
-            # Its module imported (`from app import main`, `from app.main import *`): the name
-            # anywhere; a package above it: the name as an attribute (`app.main.export_data`).
-            named = frozenset().union(*(own[edge] for edge in m.imports if edge in own))
-            dotted = frozenset().union(*(under[edge] for edge in m.imports if edge in under)) - named
-            if (named or dotted) and m.mentions(named, dotted):
-                m.full()
 
     def _offloaded_function(self, m: ModuleModel, call: Call, pos: int) -> tuple[int, int] | None:
         """The project function a `to_thread`/`run_in_executor` call runs (through `partial`,
@@ -970,6 +967,23 @@ class FastAPIModel:
 _CALL_METHODS = frozenset({
     "add_task", "include_router", "add_event_handler", "add_exception_handler", "add_middleware", *fw.ADD_ROUTE_METHODS,
 })
+
+
+def _reexported(m: ModuleModel, names: set[str]) -> list[str]:
+    """The names under which a built module holds one of `names` (dotted), as far as its import
+    edges and module-level bindings say: `from .main import export_data [as run_export]`,
+    `export_data = main.export_data`, `run = export_data`."""
+    found = [edge.rsplit(".", 1)[1] for edge in m.imports if edge in names]
+    bindings_of = m.scopes[0].bindings
+    for name, bindings in bindings_of.items():
+        for b in bindings:
+            if b.kind == "import" and b.value in names:
+                found.append(name)
+            elif b.kind == "assign" and isinstance(b.value, Ref) and b.value.kind == "name":
+                root = [r for r in bindings_of.get(b.value.base, ()) if r.kind == "import"]
+                if len(root) == 1 and ".".join((root[0].value, *b.value.attrs)) in names:
+                    found.append(name)
+    return found
 
 
 def _holds_coroutine(module: str, name: str, names: set[str], own: dict[str, set[str]],
