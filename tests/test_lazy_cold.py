@@ -478,3 +478,26 @@ def test_mentions_reads_words_and_attributes_and_builds_when_unsure():
     assert not module(source).mentions(frozenset(), frozenset())
     assert module(None).mentions(frozenset(), frozenset({"x"}))  # unreadable: build it
     assert module(b"x = 1\n").mentions(frozenset({"\u00e9t\u00e9"}), frozenset())  # not ASCII: build it
+
+
+def test_a_cold_module_too_deep_to_build_gets_its_lg001_when_reached(tmp_path, monkeypatch, builds):
+    """A cold module that parses but is too deeply nested for the builder gets the LG001 a hot
+    file gets, once resolution reaches it (and an empty stand-in for the analysis). One that
+    nothing reaches is never built: no LG001 then (`bench/README.md`, left as it is)."""
+    deep = "X = " + "1 + " * 600 + "1\n"
+    root = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app import helpers\n\napp = FastAPI()\n\n\n"
+                       "@app.get('/')\nasync def route():\n    return helpers.fetch()\n",
+        "app/helpers.py": "import requests\n\n\ndef fetch():\n    return requests.get('http://x')\n\n\n" + deep,
+        "app/unreached.py": deep,
+    })
+    found = runner.check_paths([root], Settings()).findings
+    assert "helpers.py" in builds and "unreached.py" not in builds
+    assert [(f.path.rsplit("/", 1)[-1], f.line, f.code, f.message) for f in found] == [
+        ("helpers.py", 1, "LG001", "cannot parse: too deeply nested to analyse")]
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "is_hot", lambda data: True)
+        every = runner.check_paths([root], Settings()).findings
+    assert [f for f in every if f.path.endswith("helpers.py")] == found
+    assert [f.path.rsplit("/", 1)[-1] for f in every if f not in found] == ["unreached.py"]

@@ -292,9 +292,11 @@ def _analyse(state: _State, keys: list[str], hashes: list[str], overrides: dict[
             source.stale = hashlib.sha256(source.data).hexdigest() != hashes[n]
         todo.append(n)
     _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy)
-    from .runner import analyse_built
+    from .runner import analyse_built, late_errors
 
-    _, findings = analyse_built([built.get(n) for n in range(len(sources))], settings, progress, errors)
+    values = [built.get(n) for n in range(len(sources))]
+    _, findings = analyse_built(values, settings, progress, errors)
+    findings.extend(late_errors(values))
     view: dict[str, list[Finding]] = {}
     for finding in findings:
         view.setdefault(finding.path, []).append(finding)

@@ -175,18 +175,20 @@ def _build_one(task: tuple[str, bytes, str, bool, bool]) -> bytes:
 
 def _builder(path: str, data: "bytes | Callable[[], bytes | None]", module: str, is_package: bool):
     """How a cold module's model is built on demand: its source parsed again (it parsed once
-    already; `data` may be a function reading it again, as the file is now). A build too deep
-    to analyse, or a source gone since, gives an empty model (a hot file would get LG001)."""
-    def build_now() -> ModuleModel:
+    already; `data` may be a function reading it again, as the file is now). Its LG001 when
+    the build is too deep to analyse (as a hot file gets); an empty model when the source is
+    gone since."""
+    def build_now() -> ModuleModel | Finding:
         source = data() if callable(data) else data
-        tree = parse(source, path) if source is not None else None
-        if tree is None:
-            return build(parse("", path), path, module, is_package)  # type: ignore[arg-type,return-value]
-        model = build(tree, path, module, is_package) if not isinstance(tree, Finding) else None
-        if not isinstance(model, ModuleModel):
-            model = build(parse("", path), path, module, is_package)  # type: ignore[arg-type]
-        return model  # type: ignore[return-value]
+        if source is None:
+            return _empty(path, module, is_package)
+        tree = parse(source, path)
+        return tree if isinstance(tree, Finding) else build(tree, path, module, is_package)
     return build_now
+
+
+def _empty(path: str, module: str, is_package: bool) -> ModuleModel:
+    return build(parse("", path), path, module, is_package)  # type: ignore[arg-type,return-value]
 
 
 def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: bytes | None = None,
@@ -210,9 +212,18 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
 
     def build_now() -> ModuleModel:
         model = make()
+        if isinstance(model, Finding):  # reported as a hot file's would be; an empty stand-in
+            stand_in.error = model      # for the analysis, cached as nothing: built again next time
+            return _empty(source.path, source.module, source.is_package)
         _store_blob(cache, source, key, lambda: cache_mod.compress(cache_mod.dumps(model)))
         return model
-    return LazyModule(source.path, source.module, source.is_package, imports, build_now, store, text=text)
+    stand_in = LazyModule(source.path, source.module, source.is_package, imports, build_now, store, text=text)
+    return stand_in
+
+
+def late_errors(values) -> list[Finding]:
+    """The LG001s of cold modules whose build on demand failed (`_cold`), once analysed."""
+    return [v.error for v in values if isinstance(v, LazyModule) and v.error is not None]
 
 
 def _store_blob(cache, source: _Source, key: str, blob: Callable[[], bytes]) -> None:
@@ -324,8 +335,9 @@ def _check_paths(paths: list[str], settings: Settings, *, jobs: int = 1, cache_d
     result.parsed = len(todo)
     _build_all(sources, todo, built, jobs, cache, progress, store, lazy=lazy, drop=True)
 
-    models, findings = analyse_built([s.error if s.error is not None else built[n] for n, s in enumerate(sources)],
-                                     settings, progress)
+    values = [s.error if s.error is not None else built[n] for n, s in enumerate(sources)]
+    models, findings = analyse_built(values, settings, progress)
+    findings.extend(late_errors(values))
     result.findings = filter_findings(findings, settings, _Bytes(sources), result.lines)
     if cache is not None and key is not None and not any(s.stale for s in sources):
         cache.store_run(key, result)  # not when a file changed during the run: not what `key` hashed

@@ -31,7 +31,7 @@ class LazyModule(ModuleHandle):
     # `scopes` and `calls` are slots here: set once the model is built (unbounded store), they
     # are read as plainly as a model's, not through `full()` (the analysis reads them millions
     # of times); unset, `__getattr__` builds the model.
-    __slots__ = ("_build", "_on_build", "_text", "cold", "scopes", "calls")
+    __slots__ = ("_build", "_on_build", "_text", "cold", "error", "scopes", "calls")
 
     def __init__(self, path: str, module: str, is_package: bool, imports: tuple[str, ...],
                  build: Callable[[], ModuleModel] | None, store: ModelStore | None = None,
@@ -49,6 +49,7 @@ class LazyModule(ModuleHandle):
         self._build = build
         self._on_build: Callable[[LazyModule], None] | None = None
         self._text = text
+        self.error = None  # its LG001, when its build on demand failed (runner._cold)
         self.cold = True  # not built yet: whole-project passes do not iterate it
 
     def full(self) -> ModuleModel:
