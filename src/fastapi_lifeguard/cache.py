@@ -34,7 +34,8 @@ from .engine import gc_paused
 from .findings import Finding
 
 DEFAULT_DIR = ".lifeguard_cache"
-LAYOUT = "v2"  # v2: frozen scopes (tuples, shared empty containers, packed loads), records pickled by constructor
+LAYOUT = "v3"  # v2: frozen scopes (tuples, shared empty containers, packed loads), records pickled by constructor;
+# v3: `Call.flags` has NONBLOCKING
 # Models pickle to ~35 KB per file; level 1 shrinks them ~4x for ~1/50 of the cost of a parse.
 COMPRESSION = 1
 KEEP_RUNS = 16  # whole-run results kept (several settings or branches in one tree)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 
-from .records import (AWAITED, EMPTY_MAP, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, OTHER, STAR_KWARGS, Binding, Call,
+from .records import (AWAITED, EMPTY_MAP, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, NONBLOCKING, OTHER, STAR_KWARGS,
+                      Binding, Call,
                       ModuleModel, Param, Raise, Ref, Scope, Yield, pack_position)
 
 _new = tuple.__new__
@@ -30,6 +31,16 @@ def _catches_broadly(handler: ast.ExceptHandler) -> bool:
         if isinstance(name, ast.Attribute) and name.attr in _BROAD_EXCEPTIONS:
             return True
     return False
+
+
+def _catches_blocking_io(handler: ast.ExceptHandler) -> bool:
+    """`except BlockingIOError` (alone or in a tuple): raised only by I/O in non-blocking mode
+    (EAGAIN: a non-blocking socket, pipe or file with nothing ready), so the calls the `try`
+    guards are written for a non-blocking object."""
+    kind = handler.type
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    return any(isinstance(n, ast.Name) and n.id == "BlockingIOError"
+               or isinstance(n, ast.Attribute) and n.attr == "BlockingIOError" for n in names)
 
 
 def _handler_names(handler: ast.ExceptHandler) -> tuple[str, ...]:
@@ -53,6 +64,7 @@ class _Builder:
         self.roles: dict[int, dict] = {}
         self.scope = 0
         self.guard = False
+        self.nonblocking = False  # in the body of a try catching BlockingIOError
         self.in_finally = False
         self.in_if = False
         self.branch: tuple[str, Ref | None, bool] | None = None
@@ -262,15 +274,18 @@ class _Builder:
 
     def _enter(self, sid: int):
         saved = (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-                 self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch)
+                 self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch,
+                 self.nonblocking)
         self.scope, self.guard, self.in_finally, self.in_if, self.branch = sid, False, False, False, None
+        self.nonblocking = False
         self.loop_var, self.in_loop, self.finally_try_depth, self.with_depth = None, False, 0, 0
         self.handler, self.test_depth, self.in_handler = (), 0, False
         return saved
 
     def _leave(self, saved) -> None:
         (self.scope, self.guard, self.in_finally, self.in_if, self.loop_var, self.in_loop,
-         self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch) = saved
+         self.finally_try_depth, self.with_depth, self.handler, self.test_depth, self.in_handler, self.branch,
+         self.nonblocking) = saved
 
     def _qualname(self, name: str) -> str:
         parent = self.scopes[self.scope]
@@ -494,15 +509,17 @@ class _Builder:
             self.visit(node.msg)
 
     def visit_Try(self, node: ast.Try) -> None:
-        saved_guard = self.guard
+        saved_guard, saved_nonblocking = self.guard, self.nonblocking
         if any(_catches_broadly(h) for h in node.handlers):
             self.guard = True
+        if any(h.type is not None and _catches_blocking_io(h) for h in node.handlers):
+            self.nonblocking = True
         if node.finalbody:
             self.finally_try_depth += 1
         self.visit_many(node.body)
         if node.finalbody:
             self.finally_try_depth -= 1
-        self.guard = saved_guard
+        self.guard, self.nonblocking = saved_guard, saved_nonblocking
         saved_handler, saved_in_handler = self.handler, self.in_handler
         self.in_handler = True
         for handler in node.handlers:
@@ -648,7 +665,8 @@ class _Builder:
             ((AWAITED if role.get("awaited") else 0) | (GUARDED if self.guard else 0)
              | (IN_FINALLY if self.in_finally else 0) | (IN_HANDLER if self.in_handler else 0)
              | (IN_IF if self.in_if else 0) | (IN_LOOP if self.in_loop else 0)
-             | (STAR_KWARGS if keywords and any(kw.arg is None for kw in keywords) else 0)),
+             | (STAR_KWARGS if keywords and any(kw.arg is None for kw in keywords) else 0)
+             | (NONBLOCKING if self.nonblocking else 0)),
             role.get("parent", -1), role.get("parent_pos"), role.get("stmt", "other"),
             role.get("targets", ()), self.loop_var, self.branch,
         )

@@ -74,8 +74,8 @@ _POSITION = struct.Struct("<II")
 pack_position = _POSITION.pack
 
 
-# `Call.flags`: seven yes/no facts in one int (a slot each was ~20% of a Call's size).
-AWAITED, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, STAR_KWARGS = (1 << n for n in range(7))
+# `Call.flags`: eight yes/no facts in one int (a slot each was ~20% of a Call's size).
+AWAITED, GUARDED, IN_FINALLY, IN_HANDLER, IN_IF, IN_LOOP, STAR_KWARGS, NONBLOCKING = (1 << n for n in range(8))
 
 
 def _flag(bit: int, doc: str) -> property:
@@ -111,6 +111,7 @@ class Call:
     in_if = _flag(IN_IF, "inside an if/while body (memoisation checks, conditional cleanup)")
     in_loop = _flag(IN_LOOP, "inside a loop body or a comprehension")
     star_kwargs = _flag(STAR_KWARGS, "`f(**options)`: keywords not written out")
+    nonblocking = _flag(NONBLOCKING, "inside a try whose handler catches BlockingIOError: I/O in non-blocking mode")
 
 
 @dataclass(slots=True)

@@ -91,6 +91,8 @@ class _Blocking:
             blocks = client.io(method) if client is not None else None
             if blocks == "disk" and self._in_memory(m, call):
                 return None
+            if blocks is not None and call.nonblocking:
+                return None  # `try: conn, _ = sock.accept() except BlockingIOError:` a non-blocking socket
             if blocks is not None:
                 return ("LG103", f"`{_receiver_text(m, call)}.{method}()`", *wording(client, blocks))
         return None
