@@ -195,8 +195,8 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
           cache=None) -> LazyModule:
     """A cold module's stand-in: built from `blob` (the model cache had it) or from its source,
     then kept in `cache` like any model built."""
-    def text() -> bytes | None:  # its bytes, also where the project index never read them
-        data = source.bytes()
+    def text() -> bytes | None:  # its bytes when asked: dropped by then (`_drop`), or never read
+        data = source.bytes()      # (a file the project index had in its cache)
         if data is None and not source.dropped:
             try:
                 data = read(source.path)
@@ -205,9 +205,7 @@ def _cold(source: _Source, imports: tuple[str, ...], store: ModelStore, blob: by
         return data
     if blob is not None:
         return LazyModule(source.path, source.module, source.is_package, imports, None, store, blob, text)
-    def load() -> bytes | None:  # its bytes when built (they may be dropped by then: `_drop`)
-        return source.bytes()
-    make = _builder(source.path, load, source.module, source.is_package)
+    make = _builder(source.path, text, source.module, source.is_package)
     key = source.key
 
     def build_now() -> ModuleModel:

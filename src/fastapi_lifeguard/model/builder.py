@@ -33,16 +33,6 @@ def _catches_broadly(handler: ast.ExceptHandler) -> bool:
     return False
 
 
-def _catches_blocking_io(handler: ast.ExceptHandler) -> bool:
-    """`except BlockingIOError` (alone or in a tuple): raised only by I/O in non-blocking mode
-    (EAGAIN: a non-blocking socket, pipe or file with nothing ready), so the calls the `try`
-    guards are written for a non-blocking object."""
-    kind = handler.type
-    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
-    return any(isinstance(n, ast.Name) and n.id == "BlockingIOError"
-               or isinstance(n, ast.Attribute) and n.attr == "BlockingIOError" for n in names)
-
-
 def _handler_names(handler: ast.ExceptHandler) -> tuple[str, ...]:
     kind = handler.type
     if kind is None:
@@ -512,7 +502,9 @@ class _Builder:
         saved_guard, saved_nonblocking = self.guard, self.nonblocking
         if any(_catches_broadly(h) for h in node.handlers):
             self.guard = True
-        if any(h.type is not None and _catches_blocking_io(h) for h in node.handlers):
+        # `except BlockingIOError` (named, alone or in a tuple) is raised only by I/O in
+        # non-blocking mode (EAGAIN): the calls this `try` guards are made on such an object.
+        if any(h.type is not None and "BlockingIOError" in _handler_names(h) for h in node.handlers):
             self.nonblocking = True
         if node.finalbody:
             self.finally_try_depth += 1
