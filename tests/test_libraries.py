@@ -78,6 +78,10 @@ def test_aliases_rename_types_but_not_functions():
     ({"name": "a.B", "kind": "class", "pool": "socket"}, "pool must be one of"),
     ({"name": "a.B", "kind": "class", "returns": {"x": 3}}, "returns must be"),
     ({"name": "a.b", "colour": "red"}, "unknown key 'colour'"),
+    ({"name": "a.B", "kind": "class", "io_methods": {"dump": "disk"}, "optional_file": {"save": "path"}},
+     "optional_file names 'save', which is not in io_methods"),
+    ({"name": "a.B", "kind": "class", "io_methods": {"dump": "disk"}, "optional_file": {"dump": 0}},
+     "optional_file must be a table"),
 ])
 def test_bad_records_say_what_is_wrong(data, expected):
     with pytest.raises(RecordError, match=expected):

@@ -53,7 +53,7 @@ KINDS = frozenset({"class", "function"})
 
 _DOTTED = re.compile(r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _METHOD = re.compile(r"^(\*|\[\]|[A-Za-z_][A-Za-z0-9_]*)$")
-_KEYS = ("name", "dist", "kind", "aliases", "blocks", "connects", "io_methods", "non_io_methods", "nested",
+_KEYS = ("name", "dist", "kind", "aliases", "blocks", "connects", "io_methods", "non_io_methods", "optional_file", "nested",
          "returns", "pool", "shared_pool_kwargs", "release", "async_release", "async_alt", "why")
 
 
@@ -71,6 +71,9 @@ class Record:
     connects: bool = False
     io_methods: dict[str, str] = field(default_factory=dict)
     non_io_methods: frozenset[str] = frozenset()
+    # io_methods whose file may be left out, then they return the data and touch no file
+    # (`df.to_csv()`): method -> the keyword naming the file (it is also the first positional).
+    optional_file: dict[str, str] = field(default_factory=dict)
     nested: bool = False
     returns: str | dict[str, str] = ""
     pool: str = ""
@@ -155,6 +158,15 @@ def parse_record(data) -> Record:
             _strings(name, "io_methods", [method])
             _choice(name, f"io_methods.{method}", why, BLOCKS)
         out["io_methods"] = dict(methods)
+    if "optional_file" in data:
+        optional = data["optional_file"]
+        if not isinstance(optional, dict) or not all(isinstance(v, str) for v in optional.values()):
+            raise RecordError(f"library {name!r}: optional_file must be a table of method = \"keyword\", got {optional!r}")
+        _strings(name, "optional_file", [*optional, *optional.values()])
+        missing = sorted(set(optional) - set(out.get("io_methods", ())))
+        if missing:
+            raise RecordError(f"library {name!r}: optional_file names {missing[0]!r}, which is not in io_methods")
+        out["optional_file"] = dict(optional)
     for key in ("non_io_methods", "async_release"):
         if key in data:
             out[key] = frozenset(_strings(name, key, data[key]))

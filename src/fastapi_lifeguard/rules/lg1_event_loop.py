@@ -62,6 +62,17 @@ def check(analysis) -> Iterator[Finding]:
                     yield finding
 
 
+def _no_file(client, method: str, call: Call) -> bool:
+    """`df.to_parquet()`, `df.to_csv(index=False)`: a writer given no file (no first argument,
+    not its keyword, or None) returns the data and touches no disk (the record's
+    `optional_file`). `**options` may hold the file: not known, so it counts as given."""
+    keyword = client.optional_file.get(method)
+    if keyword is None or call.star_kwargs:
+        return False
+    ref = call.args[0] if call.args else call.kwargs.get(keyword)
+    return ref is None or (ref.kind == "const" and ref.base is None)
+
+
 def _short(path: str) -> str:
     return os.path.basename(path)
 
@@ -89,7 +100,7 @@ class _Blocking:
         if t is not None and method is not None:
             client = self.project.library.clients.get(t)
             blocks = client.io(method) if client is not None else None
-            if blocks == "disk" and self._in_memory(m, call):
+            if blocks == "disk" and (self._in_memory(m, call) or _no_file(client, method, call)):
                 return None
             if blocks is not None and call.nonblocking:
                 return None  # `try: conn, _ = sock.accept() except BlockingIOError:` a non-blocking socket
