@@ -18,7 +18,7 @@ import os
 from typing import Iterator
 
 from ..catalogue import lookup
-from ..catalogue.factories import KINDS, MEMOISING_DECORATORS
+from ..catalogue.factories import IN_PROCESS_TRANSPORTS, KINDS, MEMOISING_DECORATORS
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
 from ..model.fastapi import DEPENDENCY, MIDDLEWARE, ROUTE, WEBSOCKET
@@ -112,7 +112,7 @@ class _PerRequest:
         target = callee.target
         hit = self.entry(target) if callee.module is None else None
         if hit is not None:
-            if self._on_shared_pool(call, target) or self._inside_factory(m, call) or self._memoised(m, call):
+            if self._on_shared_pool(m, call, target) or self._inside_factory(m, call) or self._memoised(m, call):
                 return None
             return f"`{_display(target)}()`", hit[0], hit[1]
         offloaded = self._offloaded_factory(m, call, target)
@@ -120,11 +120,19 @@ class _PerRequest:
             return offloaded
         return None
 
-    def _on_shared_pool(self, call: Call, target: str) -> bool:
+    def _on_shared_pool(self, m: ModuleModel, call: Call, target: str) -> bool:
+        """`AsyncClient(transport=shared)`: built on a pool made elsewhere; or on an in-process
+        transport (`transport=httpx.ASGITransport(app=app)`), which has no pool at all."""
         for key in self.project.library.shared_pool_kwargs.get(target, ()):
             ref = call.kwargs.get(key)
-            if ref is not None and ref.kind == "name":
+            if ref is None:
+                continue
+            if ref.kind == "name":
                 return True
+            if ref.kind == "call" and not ref.attrs:
+                inner = m.calls[ref.base]
+                if inner.id >= 0 and self.project.callee(m, inner).target in IN_PROCESS_TRANSPORTS:
+                    return True
         return False
 
     def _inside_factory(self, m: ModuleModel, call: Call) -> bool:
