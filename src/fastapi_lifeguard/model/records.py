@@ -233,14 +233,16 @@ class ModuleModel:
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]
 
-    def behind_cache(self, call: Call, kept_on_objects: bool = False) -> bool:
+    def behind_cache(self, call: Call, kept_on_objects: bool = False, by_key: bool = True) -> bool:
         """A call behind a once-only guard on a cache the function returns: it runs when the
         cache is empty or stale, not on every call. The function returns the cache and makes the
         call inside an `if` (`if stamp != _seen: ...`) or after an early `return CACHE`.
 
         The cache is a `global` the function declares; with `kept_on_objects` also a value it
-        stores on an object that outlives the call and returns (`return self._models[key]` after
-        `self._models[key] = ...`, `return issuer.doc` after `issuer.doc = ...`), never a local.
+        stores on an object that outlives the call and returns (`return self._fernet` after
+        `self._fernet = ...`, `return issuer.doc` after `issuer.doc = ...`), never a local; and,
+        with `by_key`, an item of one (`return self._models[key]` after `self._models[key] = ...`:
+        filled once per key, so a first call for each key still makes it).
         """
         if call.stmt == "return":
             return False  # `if fresh: return Client()`: handed back, not what the cache keeps
@@ -248,7 +250,8 @@ class ModuleModel:
         cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
         if kept_on_objects:
             stored = {_shape(target) for target, _value, _line in scope.attr_stores}
-            cached += [r for r in scope.returns if r.kind in ("name", "sub") and _shape(r) in stored
+            kinds = ("name", "sub") if by_key else ("name",)
+            cached += [r for r in scope.returns if r.kind in kinds and _shape(r) in stored
                        and _kept_beyond_call(scope, r)]
         if not cached:
             return False

@@ -62,6 +62,14 @@ def check(analysis) -> Iterator[Finding]:
                     yield finding
 
 
+def _once(m: ModuleModel, call: Call) -> bool:
+    """Behind a once-only guard on a cache the function returns (a `global`, or an attribute of
+    an object that outlives the call: `if self._key is not None: return self._key`): it runs
+    once, not on every call. Not a per-key cache (`self._models[name]`): the first request for
+    each key still waits."""
+    return m.behind_cache(call, kept_on_objects=True, by_key=False)
+
+
 def _no_file(client, method: str, call: Call) -> bool:
     """`df.to_parquet()`, `df.to_csv(index=False)`: a writer given no file (no first argument,
     not its keyword, or None) returns the data and touches no disk (the record's
@@ -154,7 +162,7 @@ class _Blocking:
                 and not self.analysis.fastapi.decorated_with(m, sid, fw.CACHE_DECORATORS)):
             for cid in scope.calls:
                 call = m.calls[cid]
-                if self._offloaded(m, call) is not None or m.behind_cache(call):
+                if self._offloaded(m, call) is not None or _once(m, call):
                     continue
                 inner = self.project.callee(m, call)
                 hit = self.direct(m, call, inner)
@@ -226,7 +234,7 @@ class _Blocking:
         callee = self.project.callee(m, call)
         if self._offloaded(m, call) is not None:
             return self._called_not_passed(m, call, callee)
-        if m.behind_cache(call):
+        if _once(m, call):
             return None
         hit = self.direct(m, call, callee)
         if hit is not None and callee.target in FILE_OPENERS and self._file_io_offloaded(m, call):
