@@ -600,6 +600,14 @@ class Project:
             if base in fw.OPTIONAL:
                 concrete = [i for i in ref.items if not _is_none(i)]
                 return self.annotation_type(m, sid, concrete[0], depth + 1) if len(concrete) == 1 else None
+            # A parametrised class (`dict[str, Any]`, `Dict[str, Any]`, `Repo[User]`) is an instance
+            # of the class; not a typing form (`Type[X]` is the class itself, `Callable[...]`).
+            value = self.value_of(m, sid, ref.base) if ref.base.kind == "name" else None
+            if value is not None and value[0] == "scope" and value[1].scopes[value[2]].kind == "class":
+                return self.qualname(value[1], value[2])
+            if value is not None and value[0] == "ext":
+                record = self.library.records.get(value[1])
+                return value[1] if record is not None and record.kind == "class" else None
             return None
         if kind == "binop" and ref.op == "BitOr":
             sides = [s for s in (ref.base, *ref.items) if not _is_none(s)]
