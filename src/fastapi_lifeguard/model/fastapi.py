@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..catalogue import framework as fw
 from ..catalogue import Lookups
 from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, DYNAMIC_IMPORTS, LOOP_RUNNERS, PYTEST_MODULES
+from ..catalogue.lifecycle import LOOP_TASK_METHODS, TASK_FACTORIES
 from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project
 from .records import Call, ModuleModel, Ref
@@ -114,6 +115,7 @@ class FastAPIModel:
         self._loop_started: set[tuple[int, int]] = set()  # `anyio.run(main)`: run in a loop of its own
         self._off_server: dict[tuple[int, int], bool] = {}
         self._startup_only: dict[tuple[int, int], bool] = {}
+        self._spawned_functions: dict[tuple[int, int], bool] = {}
         self._served: set[tuple[int, int]] | None = None
         self._server_modules: set[int] | None = None
         self._sync_wrapped: dict[tuple[int, int], bool] = {}
@@ -171,9 +173,57 @@ class FastAPIModel:
             # A CLI command that also calls it (`await check_settings()` in `lnbits db ...`) runs in
             # another process: the server still only calls it while starting.
             callers = [c for c in self.callers().get(key, []) if not self.off_server(*c)]
-            result = bool(callers) and all(self.is_startup_only(cm, csid, depth + 1) for cm, csid in callers)
+            result = (bool(callers) and all(self.is_startup_only(cm, csid, depth + 1) for cm, csid in callers)
+                      and all(self._site_at_startup(cm, call) for cm, call in self._sites(key)))
         self._startup_only[key] = result
         return result
+
+    def at_startup(self, m: ModuleModel, sid: int, call: Call) -> bool:
+        """Does this call of a startup-only function run while the app starts, not later? In a
+        coroutine started as a task (`asyncio.create_task(scheduler())` in the lifespan), only
+        what runs before its first `await`: the task then runs on while the app serves (a
+        periodic job, a watcher), so what follows, or sits in a branch or a loop, is under
+        traffic."""
+        if not self._is_spawned(m, sid):
+            return True
+        if call.in_if or call.in_loop:
+            return False
+        first = self._first_await(m, sid)
+        return first is None or (call.line, call.col) < first
+
+    def _site_at_startup(self, m: ModuleModel, call: Call) -> bool:
+        # Starting the task is startup work; a call the task makes is when `at_startup` says.
+        return self._spawned(m, call) or self.at_startup(m, _function_of(m, call.scope), call)
+
+    def _is_spawned(self, m: ModuleModel, sid: int) -> bool:
+        key = (id(m), sid)
+        found = self._spawned_functions.get(key)
+        if found is None:
+            found = self._spawned_functions[key] = any(self._spawned(sm, c) for sm, c in self._sites(key))
+        return found
+
+    def _first_await(self, m: ModuleModel, sid: int) -> tuple[int, int] | None:
+        """Where a coroutine first suspends: its first awaited call, awaited expression or
+        `async with` (None: it never does)."""
+        scope = m.scopes[sid]
+        calls = m.calls
+        points = [(c.line, c.col) for c in (calls[cid] for cid in scope.calls) if c.awaited]
+        points += [(r.line, r.col) for r in scope.awaits]
+        points += [(r.line, r.col) for r, is_async in scope.withs if is_async]
+        return min(points) if points else None
+
+    def _spawned(self, m: ModuleModel, call: Call) -> bool:
+        """`asyncio.create_task(scheduler())`, `loop.create_task(watch())`, `tg.create_task(...)`:
+        the coroutine is handed to the loop as a task, which runs on while the app serves
+        (a lifespan's periodic job), not only while the caller starts it."""
+        if call.parent < 0 or call.parent_pos != 0:
+            return False
+        spawner = m.calls[call.parent]
+        if spawner.id < 0:
+            return False
+        func = spawner.func
+        return (bool(func.attrs) and func.attrs[-1] in LOOP_TASK_METHODS
+                or self.project.callee(m, spawner).target in TASK_FACTORIES)
 
     def is_served(self, m: ModuleModel, sid: int) -> bool:
         """Does FastAPI run this function: it has a context, or a served function calls it?"""

@@ -57,7 +57,9 @@ def check(analysis) -> Iterator[Finding]:
             via_helpers = served
             where = fastapi.describe(m, scope.id)
             for cid in scope.calls:
-                finding = finder.on_loop_call(m, m.calls[cid], where, startup, via_helpers)
+                call = m.calls[cid]
+                finding = finder.on_loop_call(m, call, where, startup and fastapi.at_startup(m, scope.id, call),
+                                              via_helpers)
                 if finding is not None:
                     yield finding
 
