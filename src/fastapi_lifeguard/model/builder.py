@@ -41,6 +41,10 @@ def _handler_names(handler: ast.ExceptHandler) -> tuple[str, ...]:
     return tuple(n.id if isinstance(n, ast.Name) else n.attr for n in names if isinstance(n, (ast.Name, ast.Attribute)))
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class _Builder:
     def __init__(self, path: str, module: str, is_package: bool) -> None:
         self.path = path
@@ -553,10 +557,10 @@ class _Builder:
         saved = self.in_if, self.branch
         self.in_if = True
         if isinstance(node, ast.If):
-            text, subject, when_set = self._condition(node.test)
+            text, otherwise, subject, when_set = self._condition(node.test)
             self.branch = (text, subject, when_set)
             self.visit_many(node.body)
-            self.branch = (f"not ({text})" if subject is None else text, subject, not when_set)
+            self.branch = (otherwise, subject, not when_set)
             self.visit_many(node.orelse)
         else:
             self.branch = None
@@ -564,21 +568,28 @@ class _Builder:
             self.visit_many(node.orelse)
         self.in_if, self.branch = saved
 
-    def _condition(self, test: ast.expr) -> tuple[str, Ref | None, bool]:
-        """The test as written, and its subject when it only asks whether a value is set."""
-        text = _text(test)
-        text = text if len(text) <= 60 else text[:57] + "..."
+    def _condition(self, test: ast.expr) -> tuple[str, str, Ref | None, bool]:
+        """The test as written and its negation (shown for the `else` branch), and its subject
+        when it only asks whether a value is set."""
+        text = _shortened(_text(test))
         when_set = True
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             test, when_set = test.operand, False
+        compared = False
         if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant)
                 and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
             when_set = when_set == isinstance(test.ops[0], ast.IsNot)
-            test = test.left
+            test, compared = test.left, True
         if isinstance(test, (ast.Name, ast.Attribute)):
             subject = self.ref(test)
-            return text, (subject if subject.kind == "name" else None), when_set
-        return text, None, True
+            # `else` of `if db_engine is not None:` is `db_engine is None`, of `if not x:` is `x`
+            shown = _shortened(_text(test))
+            if compared:
+                otherwise = f"{shown} is None" if when_set else f"{shown} is not None"
+            else:
+                otherwise = f"not {shown}" if when_set else shown
+            return text, otherwise, (subject if subject.kind == "name" else None), when_set
+        return text, f"not ({text})", None, True
 
     visit_If = _visit_branching
     visit_While = _visit_branching
