@@ -32,6 +32,11 @@ NON_RAISING_CALLS: frozenset[str] = frozenset({
     "asyncio.create_task", "asyncio.ensure_future", "asyncio.current_task", "asyncio.get_running_loop",
     "asyncio.Task.cancel", "asyncio.Future.cancel", "asyncio.Task.done", "asyncio.Future.done",
     "asyncio.Event.set", "asyncio.Event.clear", "asyncio.Event.is_set",
+    # CPython 3.10-3.13 asyncio/locks.py: `Semaphore.release` counts up and wakes a waiter (a
+    # task releasing the slot its request took: fschat's workers); `locked` reads the count.
+    # Not `BoundedSemaphore.release` (ValueError past the bound) nor `Lock.release` (RuntimeError
+    # when unlocked).
+    "asyncio.Semaphore.release", "asyncio.Semaphore.locked",
     "builtins.zip", "builtins.enumerate", "builtins.range", "builtins.reversed", "builtins.iter",
     # a fresh loop for a worker thread (`set_event_loop(new_event_loop())`): CPython 3.10-3.13
     # `new_event_loop` builds the policy's loop object, `set_event_loop` stores it per thread
@@ -48,6 +53,10 @@ NON_RAISING_METHODS: dict[str, tuple[str, ...]] = {
     "cancel": ("task", "future", "timer", "handle", "scope", "watcher"),
     "done": ("task", "future"),
     "cancelled": ("task", "future"),
+    # `worker.semaphore.release()` on a semaphore made elsewhere (fschat 0.2.36's workers, 7
+    # false positives): asyncio's and threading's `Semaphore.release` only count up; a bounded
+    # one past its bound is the exception, a `Lock.release` (RuntimeError) is not named so.
+    "release": ("semaphore",),
 }
 
 # `raise NotImplementedError` in a method a subclass overrides, or an `@abstractmethod`:

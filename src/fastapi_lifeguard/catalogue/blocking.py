@@ -38,3 +38,9 @@ SINGLE_FILE_IO: frozenset[str] = FILE_OPENERS | frozenset({
 # `buf = io.BytesIO()`, `Image.open(io.BytesIO(data))`, `pd.read_csv(io.StringIO(text))`,
 # `PdfWriter.write(buf)`. The types are library records (curated `io.BytesIO`, `io.StringIO`).
 IN_MEMORY_FILES: frozenset[str] = frozenset({"io.BytesIO", "io.StringIO"})
+
+# Kernel pseudo-filesystems: a 'disk' call whose file argument is a string starting with one of
+# these reads what the kernel generates in memory, not a disk (`open("/sys/fs/cgroup/memory.current")`,
+# `/proc/meminfo`; docling-serve 1.38.2's memory endpoint, 2 false positives). procfs and sysfs
+# (Linux Documentation/filesystems/proc.rst, sysfs.rst) have no backing store.
+PSEUDO_FILE_PREFIXES: tuple[str, ...] = ("/proc/", "/sys/")

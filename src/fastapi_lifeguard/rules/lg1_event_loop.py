@@ -11,7 +11,8 @@ import os
 from typing import Iterator
 
 from ..catalogue import framework as fw
-from ..catalogue.blocking import FILE_OPENERS, IN_MEMORY_FILES, NON_BLOCKING_WITH, SINGLE_FILE_IO
+from ..catalogue.blocking import (FILE_OPENERS, IN_MEMORY_FILES, NON_BLOCKING_WITH, PSEUDO_FILE_PREFIXES,
+                                  SINGLE_FILE_IO)
 from ..catalogue.libraries import BLOCKS, wording
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -120,8 +121,11 @@ class _Blocking:
 
     def _in_memory(self, m: ModuleModel, call: Call) -> bool:
         """`img.save(buf)` with `buf = io.BytesIO()`, `Image.open(io.BytesIO(data))`: the file
-        argument of a 'disk' call is an in-memory buffer (IN_MEMORY_FILES), so no file is touched."""
+        argument of a 'disk' call is an in-memory buffer (IN_MEMORY_FILES), so no file is touched;
+        or a kernel pseudo-file (`open("/proc/meminfo")`, PSEUDO_FILE_PREFIXES)."""
         for ref in call.args[:1] or tuple(call.kwargs.values()):
+            if ref.kind == "const" and isinstance(ref.base, str) and ref.base.startswith(PSEUDO_FILE_PREFIXES):
+                return True
             value = self.project.value_of(m, call.scope, ref)
             if value is not None and value[0] == "inst" and value[1] in IN_MEMORY_FILES:
                 return True

@@ -197,7 +197,9 @@ class _Background:
         if target in NON_RAISING_CALLS:
             return True
         func = call.func
-        words = NON_RAISING_METHODS.get(func.attrs[-1]) if func.kind == "name" and func.attrs else None
+        # The receiver's last name: `self._task.cancel()`, also past a subscript (`workers[0].semaphore`).
+        named = func.attrs and (func.kind == "name" or len(func.attrs) > 1)
+        words = NON_RAISING_METHODS.get(func.attrs[-1]) if named else None
         if words and callee.module is None and (target is None or target.startswith("asyncio.")):
             receiver = (func.attrs[-2] if len(func.attrs) > 1 else func.base).lower()  # type: ignore[union-attr]
             if any(w in receiver for w in words):
