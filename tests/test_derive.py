@@ -58,6 +58,16 @@ def test_reach_through_self_calls_and_typed_attributes(records):
     assert "with_options" not in io and "bucket" not in io and "close" not in io
 
 
+def test_a_sleep_beside_an_async_twin_is_a_retry_around_network(records):
+    # search reaches only time.sleep (its transport is picked at run time) and AsyncClient.search
+    # is its twin; Models.poll, a namespace of a client with a twin, the same: network, as for
+    # Elasticsearch, stripe and google-genai. wait_ready, a sleep with no twin, stays a sleep.
+    io = records["syncsdk.Client"]["io_methods"]
+    assert io["search"] == "network"
+    assert io["poll"] == "network"
+    assert io["wait_ready"] == "sleep"
+
+
 def test_reach_through_function_handed_to_a_wrapper(records):
     assert records["syncsdk.Blob"]["io_methods"] == {"upload_from_string": "network"}
 

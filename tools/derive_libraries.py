@@ -1105,7 +1105,9 @@ class Deriver:
         if twin:
             record["async_alt"] = twin
             evidence.insert(0, f"twin {twin.rsplit('.', 1)[-1]}")
-            if not blocks:  # an `async def` twin: the sync one does the same I/O on the thread
+            if blocks in ("", "sleep"):
+                # An `async def` twin: the sync one does the same I/O on the thread. A sleep is
+                # then the retry back-off around a transport the call graph does not reach.
                 record["blocks"] = "network"
         if evidence:
             record["why"] = "; ".join(evidence)
@@ -1193,8 +1195,10 @@ class Deriver:
                 out += self._nested_classes(nested, depth + 1, seen)
         return out
 
-    def _io_methods(self, klass: Klass, twin: Klass | None) -> tuple[dict[str, str], dict[str, str], list[str]]:
-        """{method: blocks}, {method: async twin method}, evidence."""
+    def _io_methods(self, klass: Klass, twin: Klass | None,
+                    twinned: bool = False) -> tuple[dict[str, str], dict[str, str], list[str]]:
+        """{method: blocks}, {method: async twin method}, evidence. `twinned`: a namespace of a
+        client with an async twin (`Elasticsearch().indices`), whose sync methods are its I/O."""
         io: dict[str, str] = {}
         twins: dict[str, str] = {}
         evidence: list[str] = []
@@ -1207,10 +1211,17 @@ class Deriver:
             same = [t for t in _twin_names(name) if t in methods and methods[t].is_async]
             if same:
                 twins[name] = same[0]
-            if not cat and (same or (name in twin_methods and twin_methods[name].is_async)):
+            # An async twin says the method does I/O; when all the call graph reached is a sleep,
+            # that is the retry back-off around a transport it does not reach (Elasticsearch's
+            # 507 methods, stripe's services, google-genai's models): network, not a sleep.
+            if cat in ("", "sleep") and (same or (name in twin_methods and twin_methods[name].is_async)):
                 cat = "network"
                 if not evidence or not evidence[-1].startswith("async twin"):
-                    evidence.append(f"async twin {(same[0] if same else (twin.node.name + '.' + name))}")
+                    evidence.append(f"async twin {(same[0] if same else (twin.node.name + '.' + name))}")  # type: ignore[union-attr]
+            elif cat == "sleep" and twinned:
+                cat = "network"
+                if not evidence:
+                    evidence.append(f"{name} -> a retry sleep; the client has an async twin")
             if cat:
                 io[name] = cat
                 if len(evidence) < 2 and not evidence or (len(evidence) < 2 and cat != "network" and all(cat not in e for e in evidence)):
@@ -1224,7 +1235,7 @@ class Deriver:
         io, twins, evidence = self._io_methods(klass, twin)
         nested = {}
         for n in self._nested_classes(klass):
-            sub_io, sub_twins, sub_evidence = self._io_methods(n, None)
+            sub_io, sub_twins, sub_evidence = self._io_methods(n, None, twinned=twin is not None)
             for m, c in sub_io.items():
                 nested.setdefault(m, c)
             for m, t in sub_twins.items():

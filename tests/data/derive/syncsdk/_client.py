@@ -18,6 +18,15 @@ class Models:
     def url_for(self, name: str) -> str:
         return f"/models/{name}"
 
+    def poll(self, name: str):
+        # a retry back-off around a transport picked at run time: only the sleep is reached
+        for _ in range(3):
+            time.sleep(0.5)
+            result = getattr(self._client, "_" + name)()
+            if result:
+                return result
+        return None
+
 
 class Client(BaseClient):
     def __init__(self, base_url: str = "https://api.example.com") -> None:
@@ -43,6 +52,15 @@ class Client(BaseClient):
     def run_tool(self) -> None:
         subprocess.run(["tool"], check=True)
 
+    def search(self, query: str):
+        # the same back-off on the client itself; AsyncClient.search is its async twin
+        for attempt in range(3):
+            response = getattr(self, "_transport")(query)
+            if response is not None:
+                return response
+            time.sleep(2**attempt)
+        return None
+
 
 class AsyncClient:
     def __init__(self, base_url: str = "https://api.example.com") -> None:
@@ -50,6 +68,10 @@ class AsyncClient:
 
     async def chat(self, prompt: str) -> str:
         response = await self._http.post("/chat")
+        return response.text
+
+    async def search(self, query: str):
+        response = await self._http.get("/search")
         return response.text
 
     async def aclose(self) -> None:
