@@ -134,3 +134,13 @@ def test_shipped_data_is_reproduced_from_the_pins():
     done = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "derive_libraries.py"), "--check"],
                           capture_output=True, text=True, timeout=3600)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_twin_outside_the_surface_is_named_by_its_aio_spelling():
+    # Without `syncsdk.cloud.aio` in the surface the twin has no public name of its own: the
+    # advice names it where users import it, not by its private module (azure's
+    # `aio._blob_client_async.BlobClient` became `azure.storage.blob.aio.BlobClient`).
+    pins = [derive.Pin("syncsdk", "0", surface=["syncsdk", "syncsdk.cloud"])]
+    data = json.loads(derive.derive(pins, {"syncsdk": derive.sources_of_tree(SYNTHETIC)}))
+    queue = {r["name"]: r for r in data["records"]}["syncsdk.cloud.QueueClient"]
+    assert queue["async_alt"] == "syncsdk.cloud.aio.QueueClient"

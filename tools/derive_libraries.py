@@ -1169,6 +1169,19 @@ class Deriver:
                 return self.index.classes[target]
         return None
 
+    def _twin_name(self, klass: Klass, twin: Klass) -> str:
+        """The twin's public name; for one the surface does not export, its spelling in the
+        `.aio` namespace beside the sync class when that imports it there
+        (`azure.storage.blob.aio.BlobClient`, not `...aio._blob_client_async.BlobClient`)."""
+        name = self._name(twin.qual)
+        if not any(part.startswith("_") for part in name.split(".")):
+            return name
+        package = self._name(klass.qual).rsplit(".", 1)[0]
+        for spelled in (f"{package}.aio.{twin.node.name}", f"{package}.aio.{klass.node.name}"):
+            if self.index.canonical(spelled) == twin.qual:
+                return spelled
+        return name
+
     def _is_async_class(self, klass: Klass) -> bool:
         methods = [f for n, f in self._methods(klass).items() if not n.startswith("_") and f.kind == "method"]
         return bool(methods) and sum(f.is_async for f in methods) * 2 > len(methods)
@@ -1272,7 +1285,7 @@ class Deriver:
             if async_release:
                 record["async_release"] = async_release
         if twin is not None and (merged or pool):
-            record["async_alt"] = self._name(twin.qual)
+            record["async_alt"] = self._twin_name(klass, twin)
             evidence.insert(0, f"twin {twin.node.name}")
         elif twins and merged:
             first = next((m for m in io if m in twins), None) or next(iter(sorted(twins)))
