@@ -15,3 +15,5 @@ def test_undecidable_branch_is_named():
     assert "(lg301_branches.py:51, when `self.verify is not None`)" in messages[89]
     # an `else` is named by the negated test (agno 3.1.10 showed `db_engine is not None` for one)
     assert "(lg301_branches.py:63, when `self.pool is None`)" in messages[95]
+    # a `case` body is named by its pattern
+    assert "(lg301_branches.py:103, when `match kind: case 'remote' | 'cloud'`)" in messages[110]

@@ -594,6 +594,23 @@ class _Builder:
     visit_If = _visit_branching
     visit_While = _visit_branching
 
+    def visit_Match(self, node: ast.AST) -> None:
+        """A `case` body is a branch like an `if` body, named by its pattern in messages
+        (when `match kind: case 'qdrant'`)."""
+        self.visit(node.subject)  # type: ignore[attr-defined]
+        subject = _text(node.subject)  # type: ignore[attr-defined]
+        saved = self.in_if, self.branch
+        self.in_if = True
+        for case in node.cases:  # type: ignore[attr-defined]
+            self.visit(case.pattern)
+            text = f"match {subject}: case {_pattern_text(case.pattern)}"
+            if case.guard is not None:
+                self.visit(case.guard)
+                text += f" if {_text(case.guard)}"
+            self.branch = (_shortened(text), None, True)
+            self.visit_many(case.body)
+        self.in_if, self.branch = saved
+
     def _bind_loop_target(self, target: ast.AST, iterable: Ref, line: int) -> None:
         if isinstance(target, ast.Name):
             self.bind(target.id, Binding("loop", iterable, line))
@@ -732,6 +749,26 @@ def _raised_name(node: ast.expr | None) -> str:
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+
+
+def _pattern_text(pattern: ast.AST, depth: int = 0) -> str:
+    """A `case` pattern for messages: values, `None`, alternatives, classes, `_`."""
+    if depth > 4:
+        return "..."
+    kind = type(pattern).__name__
+    if kind == "MatchValue":
+        return _text(pattern.value)  # type: ignore[attr-defined]
+    if kind == "MatchSingleton":
+        return repr(pattern.value)  # type: ignore[attr-defined]
+    if kind == "MatchOr":
+        return " | ".join(_pattern_text(p, depth + 1) for p in pattern.patterns)  # type: ignore[attr-defined]
+    if kind == "MatchClass":
+        return f"{_text(pattern.cls)}(...)"  # type: ignore[attr-defined]
+    if kind == "MatchAs":
+        if pattern.pattern is not None:  # type: ignore[attr-defined]
+            return _pattern_text(pattern.pattern, depth + 1)  # type: ignore[attr-defined]
+        return pattern.name or "_"  # type: ignore[attr-defined]
+    return "..."
 
 
 def _text(node: ast.AST, depth: int = 0) -> str:
