@@ -65,6 +65,7 @@ def test_a_sleep_beside_an_async_twin_is_a_retry_around_network(records):
     io = records["syncsdk.Client"]["io_methods"]
     assert io["search"] == "network"
     assert io["poll"] == "network"
+    assert io["pages"] == "network"  # the twin class has it too, as a plain def
     assert io["wait_ready"] == "sleep"
 
 

@@ -1231,7 +1231,9 @@ class Deriver:
                 cat = "network"
                 if not evidence or not evidence[-1].startswith("async twin"):
                     evidence.append(f"async twin {(same[0] if same else (twin.node.name + '.' + name))}")  # type: ignore[union-attr]
-            elif cat == "sleep" and twinned:
+            elif cat == "sleep" and (twinned or name in twin_methods):
+                # the twin class has this method too (cosmos' aio `query_items` is a plain def
+                # returning an async pager), or it is a namespace of a twinned client
                 cat = "network"
                 if not evidence:
                     evidence.append(f"{name} -> a retry sleep; the client has an async twin")

@@ -58,6 +58,14 @@ NON_RAISING_METHODS: dict[str, tuple[str, ...]] = {
     # one past its bound is the exception, a `Lock.release` (RuntimeError) is not named so.
     "release": ("semaphore",),
 }
+# Typed methods the names above must not excuse: `BoundedSemaphore.release` raises ValueError
+# past its bound, `Lock.release`/`Condition.release` RuntimeError when not held (CPython
+# 3.10-3.13 asyncio/locks.py), whatever the receiver is called.
+RAISING_METHODS: frozenset[str] = frozenset({
+    "asyncio.BoundedSemaphore.release", "asyncio.Lock.release", "asyncio.Condition.release",
+    "threading.BoundedSemaphore.release", "threading.Lock.release", "threading.RLock.release",
+    "threading.Condition.release",
+})
 
 # `raise NotImplementedError` in a method a subclass overrides, or an `@abstractmethod`:
 # the concrete class's method is what runs, so it is the one to cite.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..catalogue import framework as fw
 from ..catalogue import Lookups
 from ..catalogue.entrypoints import CLI_COMMANDS, CLI_GROUP_METHODS, DYNAMIC_IMPORTS, LOOP_RUNNERS, PYTEST_MODULES
-from ..catalogue.lifecycle import LOOP_TASK_METHODS, TASK_FACTORIES
+from ..catalogue.lifecycle import LOOP_TASK_METHODS, TASK_CONSUMERS, TASK_FACTORIES, TASK_GROUPS
 from ..catalogue.offload import CALLABLE_BUILDERS, CALLABLE_FORWARDERS, OFFLOAD_WRAPPERS
 from .project import Project
 from .records import Call, ModuleModel, Ref
@@ -203,27 +203,61 @@ class FastAPIModel:
         return found
 
     def _first_await(self, m: ModuleModel, sid: int) -> tuple[int, int] | None:
-        """Where a coroutine first suspends: its first awaited call, awaited expression or
+        """Where a coroutine first suspends: the end of its first awaited call (its arguments,
+        and the awaited coroutine's first steps, run before), an awaited expression or an
         `async with` (None: it never does)."""
         scope = m.scopes[sid]
         calls = m.calls
-        points = [(c.line, c.col) for c in (calls[cid] for cid in scope.calls) if c.awaited]
+        points = [(c.end_line, c.end_col) for c in (calls[cid] for cid in scope.calls) if c.awaited]
         points += [(r.line, r.col) for r in scope.awaits]
         points += [(r.line, r.col) for r, is_async in scope.withs if is_async]
         return min(points) if points else None
 
     def _spawned(self, m: ModuleModel, call: Call) -> bool:
-        """`asyncio.create_task(scheduler())`, `loop.create_task(watch())`, `tg.create_task(...)`:
-        the coroutine is handed to the loop as a task, which runs on while the app serves
-        (a lifespan's periodic job), not only while the caller starts it."""
+        """`asyncio.create_task(scheduler())`, `loop.create_task(watch())`: the coroutine is
+        handed to the loop as a task, which runs on while the app serves (a lifespan's periodic
+        job), not only while the caller starts it; unless the caller waits for it (`_joined`)."""
         if call.parent < 0 or call.parent_pos != 0:
             return False
         spawner = m.calls[call.parent]
         if spawner.id < 0:
             return False
         func = spawner.func
-        return (bool(func.attrs) and func.attrs[-1] in LOOP_TASK_METHODS
-                or self.project.callee(m, spawner).target in TASK_FACTORIES)
+        started = (bool(func.attrs) and func.attrs[-1] in LOOP_TASK_METHODS
+                   or self.project.callee(m, spawner).target in TASK_FACTORIES)
+        return started and not self._joined(m, spawner)
+
+    def _joined(self, m: ModuleModel, spawner: Call) -> bool:
+        """Does the function that starts the task wait for it: `await asyncio.create_task(...)`,
+        an argument of `gather`/`wait`/`wait_for`/`shield`, a name it awaits (`t = create_task(...)`
+        ... `await t`), or a task group's (`async with asyncio.TaskGroup() as tg:
+        tg.create_task(...)`, which waits for its tasks when the block ends)?"""
+        if spawner.awaited:
+            return True
+        project = self.project
+        if spawner.parent >= 0:
+            outer = m.calls[spawner.parent]
+            if outer.id >= 0 and project.callee(m, outer).target in TASK_CONSUMERS:
+                return True
+        scope = m.scopes[spawner.scope]
+        names = {t.base for t in spawner.targets if t.kind == "name" and not t.attrs}
+        # awaited before a lifespan's `yield`: `await watch_task` at shutdown, after it has run
+        # alongside every request, does not make it startup work (chainlit's file watcher)
+        until = min(((y.line, y.col) for y in scope.yields), default=(1 << 30, 0))
+        if names and any(a.kind == "name" and not a.attrs and a.base in names and (a.line, a.col) < until
+                         for a in scope.awaits):
+            return True
+        func = spawner.func
+        if func.kind == "name" and len(func.attrs) == 1:  # `tg.create_task(...)`
+            sid = spawner.scope
+            while sid >= 0:
+                bindings = m.scopes[sid].bindings.get(func.base)  # type: ignore[arg-type]
+                if bindings:
+                    return any(b.kind == "with" and isinstance(b.value, Ref) and b.value.kind == "call"
+                               and project.callee(m, m.calls[b.value.base]).target in TASK_GROUPS
+                               for b in bindings)
+                sid = m.scopes[sid].parent
+        return False
 
     def is_served(self, m: ModuleModel, sid: int) -> bool:
         """Does FastAPI run this function: it has a context, or a served function calls it?"""

@@ -233,7 +233,8 @@ class ModuleModel:
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]
 
-    def behind_cache(self, call: Call, kept_on_objects: bool = False, by_key: bool = True) -> bool:
+    def behind_cache(self, call: Call, kept_on_objects: bool = False, by_key: bool = True,
+                     tested: bool = False) -> bool:
         """A call behind a once-only guard on a cache the function returns: it runs when the
         cache is empty or stale, not on every call. The function returns the cache and makes the
         call inside an `if` (`if stamp != _seen: ...`) or after an early `return CACHE`.
@@ -242,7 +243,9 @@ class ModuleModel:
         stores on an object that outlives the call and returns (`return self._fernet` after
         `self._fernet = ...`, `return issuer.doc` after `issuer.doc = ...`), never a local; and,
         with `by_key`, an item of one (`return self._models[key]` after `self._models[key] = ...`:
-        filled once per key, so a first call for each key still makes it).
+        filled once per key, so a first call for each key still makes it). With `tested`, a call
+        inside an `if` counts only when that `if` asks whether the cache is unset
+        (`if self._key is None:`, `if not self._key:`), not any `if` (`if q:`).
         """
         if call.stmt == "return":
             return False  # `if fresh: return Client()`: handed back, not what the cache keeps
@@ -255,8 +258,12 @@ class ModuleModel:
                        and _kept_beyond_call(scope, r)]
         if not cached:
             return False
-        if call.in_if:
+        if call.in_if and not tested:
             return True
+        if call.in_if and call.branch is not None:
+            _text, subject, when_set = call.branch
+            if subject is not None and not when_set and _shape(subject) in {_shape(r) for r in cached}:
+                return True
         first = min(cached, key=lambda r: (r.line, r.col))
         return len(scope.returns) >= 2 and (first.line, first.col) < (call.line, call.col)
 

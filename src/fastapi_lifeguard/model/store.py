@@ -118,8 +118,9 @@ class ModuleHandle:
     def scope_of(self, call: Call) -> Scope:
         return self.scopes[call.scope]
 
-    def behind_cache(self, call: Call, kept_on_objects: bool = False, by_key: bool = True) -> bool:
-        return self.full().behind_cache(call, kept_on_objects, by_key)
+    def behind_cache(self, call: Call, kept_on_objects: bool = False, by_key: bool = True,
+                     tested: bool = False) -> bool:
+        return self.full().behind_cache(call, kept_on_objects, by_key, tested)
 
     def binding_scope(self, sid: int, name: str) -> int | None:
         return self.full().binding_scope(sid, name)

@@ -66,11 +66,41 @@ def check(analysis) -> Iterator[Finding]:
 
 
 def _once(m: ModuleModel, call: Call) -> bool:
-    """Behind a once-only guard on a cache the function returns (a `global`, or an attribute of
-    an object that outlives the call: `if self._key is not None: return self._key`): it runs
-    once, not on every call. Not a per-key cache (`self._models[name]`): the first request for
-    each key still waits."""
-    return m.behind_cache(call, kept_on_objects=True, by_key=False)
+    """Behind a once-only guard on a cache the function returns: a `global`, or an attribute of
+    an object kept beyond the call, behind `if self._key is None:` or after an early
+    `return self._key` (not behind any other `if`): it runs once, not on every call. Not a
+    per-key cache (`self._models[name]`): the first request for each key still waits."""
+    return m.behind_cache(call) or m.behind_cache(call, kept_on_objects=True, by_key=False, tested=True)
+
+
+def _done_already(m: ModuleModel, call: Call) -> bool:
+    """A wait on something the coroutine has already waited for returns at once:
+    `fut.result()` inside `if fut.done():`, or after `await asyncio.wrap_future(fut)` /
+    `await asyncio.wait([fut])` in the same function (the advice LG103 gives for it)."""
+    func = call.func
+    if func.kind != "name" or len(func.attrs) != 1:
+        return False
+    name = func.base
+    if call.branch is not None and call.branch[0] == f"{name}.done()":
+        return True
+    scope = m.scopes[call.scope]
+    for cid in scope.calls:
+        earlier = m.calls[cid]
+        if not earlier.awaited or (earlier.line, earlier.col) >= (call.line, call.col):
+            continue
+        for arg in earlier.args:
+            items = arg.items if arg.kind == "seq" else (arg,)
+            if any(isinstance(i, Ref) and i.kind == "name" and i.base == name and not i.attrs for i in items):
+                return True
+    return False
+
+
+def _pseudo_file(call: Call) -> bool:
+    """`open("/sys/fs/cgroup/memory.current")`: one file the kernel makes in memory, opened by
+    a path literal under PSEUDO_FILE_PREFIXES (only for FILE_OPENERS: `shutil.copy("/proc/x",
+    dest)` still writes `dest`)."""
+    ref = call.args[0] if call.args else call.kwargs.get("file")
+    return ref is not None and ref.kind == "const" and isinstance(ref.base, str) and ref.base.startswith(PSEUDO_FILE_PREFIXES)
 
 
 def _no_file(client, method: str, call: Call) -> bool:
@@ -106,6 +136,8 @@ class _Blocking:
         if entry is not None and callee.module is None and not self._returns_at_once(m, call, callee.target):
             if entry[1].startswith(self._disk_noun) and self._in_memory(m, call):
                 return None
+            if callee.target in FILE_OPENERS and _pseudo_file(call):
+                return None
             return ("LG101", f"`{_display(callee)}`", *entry)
         t, method = callee.recv_type, callee.method
         if t is not None and method is not None:
@@ -115,17 +147,16 @@ class _Blocking:
                 return None
             if blocks is not None and call.nonblocking:
                 return None  # `try: conn, _ = sock.accept() except BlockingIOError:` a non-blocking socket
+            if blocks == "lock" and _done_already(m, call):
+                return None
             if blocks is not None:
                 return ("LG103", f"`{_receiver_text(m, call)}.{method}()`", *wording(client, blocks))
         return None
 
     def _in_memory(self, m: ModuleModel, call: Call) -> bool:
         """`img.save(buf)` with `buf = io.BytesIO()`, `Image.open(io.BytesIO(data))`: the file
-        argument of a 'disk' call is an in-memory buffer (IN_MEMORY_FILES), so no file is touched;
-        or a kernel pseudo-file (`open("/proc/meminfo")`, PSEUDO_FILE_PREFIXES)."""
+        argument of a 'disk' call is an in-memory buffer (IN_MEMORY_FILES), so no file is touched."""
         for ref in call.args[:1] or tuple(call.kwargs.values()):
-            if ref.kind == "const" and isinstance(ref.base, str) and ref.base.startswith(PSEUDO_FILE_PREFIXES):
-                return True
             value = self.project.value_of(m, call.scope, ref)
             if value is not None and value[0] == "inst" and value[1] in IN_MEMORY_FILES:
                 return True

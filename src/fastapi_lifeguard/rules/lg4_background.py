@@ -14,7 +14,8 @@ from typing import Iterator
 
 from ..catalogue import framework as fw
 from ..catalogue.background import (ABSTRACT_DECORATORS, ABSTRACT_RAISES, LOG_METHODS, LOG_MODULES, NON_RAISING_CALLS,
-                                   NON_RAISING_METHODS, NOT_RELEASE_ONLY, PROPAGATED_EXCEPTIONS, RELEASE_ONLY_METHODS)
+                                   NON_RAISING_METHODS, NOT_RELEASE_ONLY, PROPAGATED_EXCEPTIONS, RAISING_METHODS,
+                                  RELEASE_ONLY_METHODS)
 from ..catalogue.lifecycle import PASS_THROUGH, TASK_FACTORIES
 from ..catalogue.offload import CALLABLE_BUILDERS
 from ..findings import Finding
@@ -200,7 +201,8 @@ class _Background:
         # The receiver's last name: `self._task.cancel()`, also past a subscript (`workers[0].semaphore`).
         named = func.attrs and (func.kind == "name" or len(func.attrs) > 1)
         words = NON_RAISING_METHODS.get(func.attrs[-1]) if named else None
-        if words and callee.module is None and (target is None or target.startswith("asyncio.")):
+        if (words and callee.module is None and (target is None or target.startswith("asyncio."))
+                and target not in RAISING_METHODS):
             receiver = (func.attrs[-2] if len(func.attrs) > 1 else func.base).lower()  # type: ignore[union-attr]
             if any(w in receiver for w in words):
                 return True

@@ -52,6 +52,12 @@ class Client(BaseClient):
     def run_tool(self) -> None:
         subprocess.run(["tool"], check=True)
 
+    def pages(self):
+        # a retry sleep around a hidden transport; AsyncClient.pages (a plain def returning an
+        # async pager) is its counterpart
+        time.sleep(1.0)
+        return getattr(self, "_pager")()
+
     def search(self, query: str):
         # the same back-off on the client itself; AsyncClient.search is its async twin
         for attempt in range(3):
@@ -73,6 +79,9 @@ class AsyncClient:
     async def search(self, query: str):
         response = await self._http.get("/search")
         return response.text
+
+    def pages(self):
+        return self._http.stream("GET", "/pages")
 
     async def aclose(self) -> None:
         await self._http.aclose()
