@@ -425,7 +425,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
                 blob = cache_mod.compress(data) if cache is not None else None
                 built[n] = keep(store, pickle.loads(data), blob)
                 if blob is not None:
-                    _store_blob(cache, sources[n], sources[n].key, lambda: blob)
+                    _store_blob(cache, sources[n], sources[n].key, lambda blob=blob: blob)
                 if progress:
                     progress("parsing", done, total)
         return
@@ -448,7 +448,7 @@ def _build_all(sources: list[_Source], todo: list[int], built: dict[int, object]
         built[n] = keep(store, value, blob)
         del value
         if blob is not None:
-            _store_blob(cache, sources[n], sources[n].key, lambda: blob)
+            _store_blob(cache, sources[n], sources[n].key, lambda blob=blob: blob)
         if progress:
             progress("parsing", done, total)
 

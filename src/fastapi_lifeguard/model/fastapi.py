@@ -220,12 +220,14 @@ class FastAPIModel:
         if call.parent < 0 or call.parent_pos != 0:
             return False
         spawner = m.calls[call.parent]
-        if spawner.id < 0:
-            return False
-        func = spawner.func
-        started = (bool(func.attrs) and func.attrs[-1] in LOOP_TASK_METHODS
-                   or self.project.callee(m, spawner).target in TASK_FACTORIES)
-        return started and not self._joined(m, spawner)
+        return spawner.id >= 0 and self.starts_task(m, spawner) and not self._joined(m, spawner)
+
+    def starts_task(self, m: ModuleModel, call: Call) -> bool:
+        """`asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `<any>.create_task(...)`."""
+        if self.project.callee(m, call).target in TASK_FACTORIES:
+            return True
+        func = call.func
+        return bool(func.attrs) and func.attrs[-1] in LOOP_TASK_METHODS
 
     def _joined(self, m: ModuleModel, spawner: Call) -> bool:
         """Does the function that starts the task wait for it: `await asyncio.create_task(...)`,

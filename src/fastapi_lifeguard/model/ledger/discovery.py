@@ -81,7 +81,7 @@ class Discovery(Keys):
                 key = queue.pop()
                 m = self.by_id[key[0]]
                 for call in self.part_calls(m, key[1], part):
-                    if call.parent >= 0 and self._starts_task(m, m.calls[call.parent]):
+                    if call.parent >= 0 and self.fastapi.starts_task(m, m.calls[call.parent]):
                         continue  # `create_task(worker())`: the body runs as a task, not as startup code
                     callee = project.callee(m, call)
                     if callee.module is None or callee.scope < 0:
@@ -104,12 +104,6 @@ class Discovery(Keys):
                     queue.append(target)
         self.escape_scope = (set(self.lifespans) | self.startup_handlers | self.shutdown_handlers
                              | self.startup_helpers | self.shutdown_helpers)
-
-    def _starts_task(self, m: ModuleModel, call: Call) -> bool:
-        if self.project.callee(m, call).target in lc.TASK_FACTORIES:
-            return True
-        func = call.func
-        return bool(func.attrs) and func.attrs[-1] in lc.LOOP_TASK_METHODS
 
     def _add_lifespan(self, m: ModuleModel, scope: Scope) -> None:
         first = min((y.end_line, y.end_col) for y in scope.yields)
