@@ -552,6 +552,16 @@ class Project:
         hit = self.library.call_results.get(target)
         if hit:
             return hit
+        if target == "builtins.next" and len(call.args) == 1 and call.args[0].kind == "call":
+            # `db = next(get_db())`, `with next(get_db()) as db:`: the first value a project
+            # generator yields (a yield-dependency called by hand, in a task or a script)
+            inner = m.calls[call.args[0].base]
+            gen = self.callee(m, inner) if inner.id >= 0 else None
+            if gen is not None and gen.module is not None:
+                scope = gen.module.scopes[gen.scope]
+                if scope.kind == "def" and scope.is_generator and not scope.is_async:
+                    return self._produced_type(gen.module, gen.scope)
+            return None
         pos = self._offload_pos[target]
         if pos is not None and target != "asgiref.sync.sync_to_async" and len(call.args) > pos:
             # `await asyncio.to_thread(resolve_provider, ...)` gives what `resolve_provider` returns.
