@@ -116,6 +116,7 @@ class FastAPIModel:
         self._off_server: dict[tuple[int, int], bool] = {}
         self._startup_only: dict[tuple[int, int], bool] = {}
         self._spawned_functions: dict[tuple[int, int], bool] = {}
+        self._first_awaits: dict[tuple[int, int], tuple[int, int] | None] = {}
         self._served: set[tuple[int, int]] | None = None
         self._server_modules: set[int] | None = None
         self._sync_wrapped: dict[tuple[int, int], bool] = {}
@@ -206,12 +207,16 @@ class FastAPIModel:
         """Where a coroutine first suspends: the end of its first awaited call (its arguments,
         and the awaited coroutine's first steps, run before), an awaited expression or an
         `async with` (None: it never does)."""
+        key = (id(m), sid)
+        if key in self._first_awaits:  # asked for each call of the function: one walk of it
+            return self._first_awaits[key]
         scope = m.scopes[sid]
         calls = m.calls
         points = [(c.end_line, c.end_col) for c in (calls[cid] for cid in scope.calls) if c.awaited]
         points += [(r.line, r.col) for r in scope.awaits]
         points += [(r.line, r.col) for r, is_async in scope.withs if is_async]
-        return min(points) if points else None
+        found = self._first_awaits[key] = min(points) if points else None
+        return found
 
     def _spawned(self, m: ModuleModel, call: Call) -> bool:
         """`asyncio.create_task(scheduler())`, `loop.create_task(watch())`: the coroutine is
@@ -251,14 +256,10 @@ class FastAPIModel:
             return True
         func = spawner.func
         if func.kind == "name" and len(func.attrs) == 1:  # `tg.create_task(...)`
-            sid = spawner.scope
-            while sid >= 0:
-                bindings = m.scopes[sid].bindings.get(func.base)  # type: ignore[arg-type]
-                if bindings:
-                    return any(b.kind == "with" and isinstance(b.value, Ref) and b.value.kind == "call"
-                               and project.callee(m, m.calls[b.value.base]).target in TASK_GROUPS
-                               for b in bindings)
-                sid = m.scopes[sid].parent
+            sid = m.binding_scope(spawner.scope, func.base)  # type: ignore[arg-type]
+            bindings = m.scopes[sid].bindings.get(func.base, ()) if sid is not None else ()  # type: ignore[arg-type]
+            return any(b.kind == "with" and isinstance(b.value, Ref) and b.value.kind == "call"
+                       and project.callee(m, m.calls[b.value.base]).target in TASK_GROUPS for b in bindings)
         return False
 
     def is_served(self, m: ModuleModel, sid: int) -> bool:

@@ -244,25 +244,26 @@ class ModuleModel:
         `self._fernet = ...`, `return issuer.doc` after `issuer.doc = ...`), never a local; and,
         with `by_key`, an item of one (`return self._models[key]` after `self._models[key] = ...`:
         filled once per key, so a first call for each key still makes it). With `tested`, a call
-        inside an `if` counts only when that `if` asks whether the cache is unset
-        (`if self._key is None:`, `if not self._key:`), not any `if` (`if q:`).
+        inside an `if` counts for a value kept on an object only when that `if` asks whether it is
+        unset (`if self._key is None:`, `if not self._key:`), not any `if` (`if q:`).
         """
         if call.stmt == "return":
             return False  # `if fresh: return Client()`: handed back, not what the cache keeps
         scope = self.scopes[call.scope]
-        cached = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
+        globals_ = [r for r in scope.returns if r.kind == "name" and not r.attrs and r.base in scope.globals]
+        kept: list[Ref] = []
         if kept_on_objects:
             stored = {_shape(target) for target, _value, _line in scope.attr_stores}
             kinds = ("name", "sub") if by_key else ("name",)
-            cached += [r for r in scope.returns if r.kind in kinds and _shape(r) in stored
-                       and _kept_beyond_call(scope, r)]
+            kept = [r for r in scope.returns if r.kind in kinds and _shape(r) in stored and _kept_beyond_call(scope, r)]
+        cached = globals_ + kept
         if not cached:
             return False
-        if call.in_if and not tested:
+        if call.in_if and (globals_ or not tested):
             return True
         if call.in_if and call.branch is not None:
             _text, subject, when_set = call.branch
-            if subject is not None and not when_set and _shape(subject) in {_shape(r) for r in cached}:
+            if subject is not None and not when_set and _shape(subject) in {_shape(r) for r in kept}:
                 return True
         first = min(cached, key=lambda r: (r.line, r.col))
         return len(scope.returns) >= 2 and (first.line, first.col) < (call.line, call.col)

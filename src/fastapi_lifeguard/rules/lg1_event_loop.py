@@ -70,7 +70,7 @@ def _once(m: ModuleModel, call: Call) -> bool:
     an object kept beyond the call, behind `if self._key is None:` or after an early
     `return self._key` (not behind any other `if`): it runs once, not on every call. Not a
     per-key cache (`self._models[name]`): the first request for each key still waits."""
-    return m.behind_cache(call) or m.behind_cache(call, kept_on_objects=True, by_key=False, tested=True)
+    return m.behind_cache(call, kept_on_objects=True, by_key=False, tested=True)
 
 
 def _done_already(m: ModuleModel, call: Call) -> bool:
