@@ -56,9 +56,10 @@ MEMOISING_DECORATORS: frozenset[str] = CACHE_DECORATORS | frozenset({
 # Handed to a client's `shared_pool_kwargs` keyword, these transports call an app in the same
 # process: the client then builds no connection pool and opens no socket, so one per request
 # costs nothing LG301 is about (`httpx.AsyncClient(transport=httpx.ASGITransport(app=app))`,
-# agno 3.1.10's in-process calls to its own routes). httpx 0.29.0: `_init_transport` returns the
-# transport it is given and builds `HTTPTransport`/`AsyncHTTPTransport` (the pool) only without
-# one; ASGITransport/WSGITransport call the app, MockTransport a handler (`_transports/`).
+# agno 3.1.10's in-process calls to its own routes). httpx 0.28.1 (the derive pin) and 0.29.0:
+# `_init_transport` returns the transport it is given and builds `HTTPTransport`/
+# `AsyncHTTPTransport` (the pool) only without one; ASGITransport/WSGITransport call the app,
+# MockTransport a handler (`_transports/`).
 IN_PROCESS_TRANSPORTS: frozenset[str] = frozenset({
     "httpx.ASGITransport", "httpx._transports.asgi.ASGITransport",
     "httpx.WSGITransport", "httpx._transports.wsgi.WSGITransport",

@@ -60,8 +60,9 @@ LOG_METHODS: frozenset[str] = frozenset({
 })
 # Names of the event-loop methods that start a task (`loop.create_task(...)`).
 LOOP_TASK_METHODS: frozenset[str] = frozenset({"create_task"})
-# Task groups wait for the tasks they start when their `async with` block ends (CPython 3.11
-# asyncio/taskgroups.py `__aexit__`; anyio's task group likewise).
+# Task groups wait for the tasks they start when their `async with` block ends: CPython 3.11.7
+# asyncio/taskgroups.py `__aexit__` (`while self._tasks: await self._on_completed_fut`), anyio
+# 4.16.0 `_backends/_asyncio.py` TaskGroup.__aexit__ the same.
 TASK_GROUPS: frozenset[str] = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup", "anyio.create_task_group"})
 # The functools caches that store the coroutine object of an async def (LG207).
 COROUTINE_CACHES: frozenset[str] = frozenset({
